@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Install everything rust-livepatch needs on a Debian 12 (bookworm) host.
+# Idempotent: re-running only does what is missing.
+#
+# Extra apt suites (sid for linux-source-7.2, bookworm-backports for QEMU)
+# reuse the mirror already configured on this machine and are pinned low so
+# nothing else gets upgraded from them.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib/common.sh"
+
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+
+apt_sources() {
+	local list=/etc/apt/sources.list.d/rust-livepatch.sources
+	local pref=/etc/apt/preferences.d/rust-livepatch.pref
+	[ -f "$list" ] && [ -f "$pref" ] && return 0
+	# The first configured Debian mirror URI (deb822 or one-line format).
+	local uri
+	uri=$(grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null |
+		awk '{print $2}' | grep -v -- '-security' | grep '/debian/\?$' | head -n1 || true)
+	if [ -z "$uri" ]; then
+		uri=$(grep -hE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+			awk '{print $2}' | grep -v -- '-security' | grep '/debian/\?$' | head -n1 || true)
+	fi
+	[ -n "$uri" ] || die "no Debian mirror configured in /etc/apt: cannot add sid/backports"
+	log "adding suites sid and bookworm-backports from the configured mirror (pinned low)"
+	$SUDO tee "$list" >/dev/null <<SRC
+Types: deb
+URIs: $uri
+Suites: sid bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+	$SUDO tee "$pref" >/dev/null <<'PREF'
+Package: *
+Pin: release n=sid
+Pin-Priority: 50
+
+Package: *
+Pin: release n=bookworm-backports
+Pin-Priority: 100
+PREF
+	$SUDO apt-get update -qq
+}
+
+have_pkgs() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "${p%%/*}" 2>/dev/null | grep -q 'install ok installed' || return 1
+	done
+}
+
+# apt_install [-t SUITE] PKG...: install what is missing (from SUITE if given).
+apt_install() {
+	local target=()
+	if [ "$1" = -t ]; then target=(-t "$2"); shift 2; fi
+	have_pkgs "$@" && return 0
+	log "apt-get install ${target[*]} $*"
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+		"${target[@]}" "$@" >/dev/null
+}
+
+# linux-source-$KVER lives in sid, whose dependencies (a newer libc) must not
+# be installed here: fetch the package alone and unpack its tarball into the
+# cache. $KSRC_TARBALL and $KSRC_VERSION_FILE are defined in common.sh.
+kernel_source() {
+	[ -s "$KSRC_TARBALL" ] && [ -s "$KSRC_VERSION_FILE" ] && return 0
+	local tmp
+	tmp=$(mktemp -d)
+	chmod 755 "$tmp" # apt downloads as user _apt
+	log "fetching linux-source-$KVER (sources only, no dependencies)"
+	(cd "$tmp" && apt-get download -qq "linux-source-$KVER/sid" >/dev/null) ||
+		die "apt-get download linux-source-$KVER/sid failed"
+	mkdir -p "$(dirname "$KSRC_TARBALL")"
+	dpkg-deb --fsys-tarfile "$tmp"/linux-source-*.deb |
+		tar -xO "./usr/src/linux-source-$KVER.tar.xz" >"$KSRC_TARBALL.tmp"
+	dpkg-deb -f "$tmp"/linux-source-*.deb Version >"$KSRC_VERSION_FILE"
+	mv "$KSRC_TARBALL.tmp" "$KSRC_TARBALL"
+	rm -rf "$tmp"
+}
+
+main() {
+	apt_sources
+	# Host build tools for the kernel, and the Rust toolchain the kernel uses
+	# (Debian's rustc-web ships rust-src, which the rustup toolchain lacks).
+	apt_install build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils \
+		python3 rustc-web rust-web-src cargo-web \
+		clang-19 lld-19 llvm-19 libclang-19-dev kmod busybox-static gzip
+	apt_install -t bookworm-backports qemu-system-x86
+	kernel_source
+	# bindgen >= 0.71.1 (kernel 7.2's minimum), pinned, into the cache.
+	if [ ! -x "$BINDGEN" ]; then
+		log "cargo install bindgen-cli $BINDGEN_VERSION"
+		LIBCLANG_PATH=$LIBCLANG_PATH cargo install --quiet --locked \
+			--root "$CACHE/tools" "bindgen-cli@$BINDGEN_VERSION"
+	fi
+	log "toolchain ready: $(/usr/bin/rustc --version), bindgen $("$BINDGEN" --version | awk '{print $2}')"
+}
+main "$@"
