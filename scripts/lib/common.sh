@@ -19,3 +19,17 @@ die() { printf '[rust-livepatch] error: %s\n' "$*" >&2; exit 1; }
 # Debian's linux-source-$KVER tarball, kept in the cache (see setup.sh).
 KSRC_TARBALL=$CACHE/src/linux-source-$KVER.tar.xz
 KSRC_VERSION_FILE=$CACHE/src/linux-source-$KVER.version
+
+# check_kdir DIR: fail with a clear message unless DIR is a kernel build tree
+# that can build Rust livepatch modules.
+check_kdir() {
+	local kdir=$1 opt
+	[ -f "$kdir/.config" ] || die "KDIR=$kdir is not a configured kernel build tree (no .config)"
+	for opt in CONFIG_RUST CONFIG_LIVEPATCH CONFIG_MODULES; do
+		grep -qx "$opt=y" "$kdir/.config" || die "KDIR=$kdir: $opt is not enabled; Rust livepatches need CONFIG_RUST=y, CONFIG_LIVEPATCH=y and CONFIG_MODULES=y"
+	done
+	[ -f "$kdir/rust/libkernel.rmeta" ] ||
+		die "KDIR=$kdir has no Rust metadata (rust/libkernel.rmeta): build the kernel first (make vmlinux modules)"
+	[ -f "$kdir/Module.symvers" ] ||
+		die "KDIR=$kdir has no Module.symvers: build the kernel first (make vmlinux modules)"
+}

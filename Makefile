@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: GPL-2.0
+# rust-livepatch: Linux kernel livepatches written in Rust.
+#
+#   make setup        install the toolchain, QEMU, kernel sources (idempotent)
+#   make              build the Rust livepatch modules against KDIR
+#   make run          boot the test kernel, load the sample, show /proc/cmdline
+#   make check        host tests, then QEMU tests against the real kernel
+#   make print-kdir   the kernel build tree in use
+#
+# KDIR defaults to the test kernel cached outside the checkout (built on first
+# use); KDIR=/path builds against your own CONFIG_RUST + CONFIG_LIVEPATCH tree.
+
+# When Kbuild reads this directory (make -C $KDIR M=...), it uses Kbuild.
+ifneq ($(KERNELRELEASE),)
+include $(src)/Kbuild
+else
+
+export KDIR
+SCRIPTS := $(CURDIR)/scripts
+
+.PHONY: all setup run check check-host check-qemu print-kdir clean
+all: setup
+	$(SCRIPTS)/build.sh
+
+setup:
+	$(SCRIPTS)/setup.sh
+
+run: all
+	$(SCRIPTS)/qemu-run.sh sample
+
+check: check-host check-qemu
+
+check-host: setup
+	$(SCRIPTS)/check-host.sh
+
+check-qemu: all
+	$(SCRIPTS)/qemu-run.sh tests
+
+print-kdir:
+	@if [ -n "$(KDIR)" ]; then echo "$(KDIR)"; else $(SCRIPTS)/kernel.sh dir; fi
+
+clean:
+	-$(SCRIPTS)/build.sh clean
+	rm -rf target out
+endif
