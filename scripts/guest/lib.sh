@@ -1,0 +1,61 @@
+# Helpers for the guest scripts (busybox sh). Results go to the second serial
+# port, /dev/ttyS1, which the host saves apart from the kernel console.
+OUT=/dev/ttyS1
+MODULES=/modules
+LP=/sys/kernel/livepatch
+
+say() { echo "$*" >"$OUT"; }
+
+# fail MSG: report why the current check failed (as a KTAP diagnostic).
+fail() {
+	echo "$*"
+	return 1
+}
+
+# expect_eq ACTUAL EXPECTED WHAT
+expect_eq() {
+	[ "$1" = "$2" ] && return 0
+	fail "$3: expected '$2', got '$1'"
+}
+
+# wait_until SECONDS COMMAND...: poll COMMAND every 0.1 s.
+wait_until() {
+	local limit=$(($1 * 10)) i=0
+	shift
+	while ! "$@"; do
+		i=$((i + 1))
+		[ "$i" -ge "$limit" ] && return 1
+		sleep 0.1
+	done
+}
+
+file_is() { [ "$(cat "$1" 2>/dev/null)" = "$2" ]; }
+gone() { [ ! -e "$1" ]; }
+
+# Kernel log lines written since the last `log_mark`.
+MARK_N=0
+log_mark() {
+	MARK_N=$((MARK_N + 1))
+	MARK="rust-livepatch-test-mark-$MARK_N"
+	echo "$MARK" >/dev/kmsg
+}
+log_since_mark() { dmesg | sed -n "/$MARK/,\$p" | sed 1d; }
+
+# patch_transcript KO NAME: load a cmdline_proc_show patch, read what a user
+# sees at each step, then disable and remove it. Prints one line per fact.
+patch_transcript() {
+	local ko=$1 name=$2 d=$LP/$2
+	echo "before: $(cat /proc/cmdline)"
+	insmod "$ko" && echo "insmod: ok" || echo "insmod: failed"
+	wait_until 60 file_is "$d/transition" 0 || echo "transition: not finished after 60 s"
+	echo "enabled: $(cat "$d/enabled" 2>&1)"
+	echo "transition: $(cat "$d/transition" 2>&1)"
+	echo "vmlinux patched: $(cat "$d/vmlinux/patched" 2>&1)"
+	echo "functions: $(cd "$d" 2>/dev/null && find . -name '*,*' | sort | tr '\n' ' ')"
+	echo "patched: $(cat /proc/cmdline)"
+	echo 0 >"$d/enabled" && echo "disable: ok" || echo "disable: failed"
+	wait_until 60 gone "$d" || echo "sysfs: $d still present 60 s after disabling"
+	echo "unpatched: $(cat /proc/cmdline)"
+	rmmod "$name" && echo "rmmod: ok" || echo "rmmod: failed"
+	[ -e "/sys/module/$name" ] && echo "module: still loaded" || echo "module: gone"
+}

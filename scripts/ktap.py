@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Strict KTAP check of a guest's results (scripts/qemu-run.sh).
+
+usage: ktap.py RESULTS CONSOLE END_LINE
+
+Fails (exit 1) unless RESULTS starts with the KTAP version line, has a plan,
+one result per planned test in order, and the END_LINE sentinel; any `not ok`,
+`Bail out!` or missing result is a failure. CONSOLE (the kernel log) must be
+free of warnings, oopses and call traces. Prints the results, then
+`N passed, N failed`.
+"""
+import re
+import sys
+
+BAD_CONSOLE = re.compile(r"Call Trace|WARNING:|BUG:|Oops|Kernel panic|KASAN|kmemleak|general protection")
+
+
+def main(results_path, console_path, end_line):
+    text = open(results_path, errors="replace").read() if results_path else ""
+    lines = text.splitlines()
+    problems = []
+    passed = failed = 0
+    try:
+        start = lines.index("KTAP version 1")
+    except ValueError:
+        start = None
+        problems.append("no 'KTAP version 1' line: the guest did not run the tests")
+    planned = None
+    expected = 1
+    for line in lines[start + 1 if start is not None else len(lines):]:
+        print(line)
+        if m := re.fullmatch(r"1\.\.(\d+)", line):
+            planned = int(m.group(1))
+        elif m := re.fullmatch(r"(not ok|ok) (\d+) (\S+)(.*)", line):
+            status, num, name, rest = m.groups()
+            if int(num) != expected:
+                problems.append(f"result {num} ({name}) out of order, expected {expected}")
+            expected = int(num) + 1
+            if status == "ok" and "# SKIP" not in rest:
+                passed += 1
+            else:
+                failed += 1
+                problems.append(f"{name}: {status}{rest}")
+        elif line.startswith("Bail out!"):
+            problems.append(line)
+    if start is not None:
+        if planned is None:
+            problems.append("no test plan (1..N)")
+        elif expected - 1 != planned:
+            missing = planned - (expected - 1)
+            failed += max(missing, 0)
+            problems.append(f"{expected - 1} results for a plan of {planned}")
+        if end_line not in lines:
+            problems.append(f"no end line '{end_line}': the guest stopped early")
+    console = open(console_path, errors="replace").read() if console_path else ""
+    for m in BAD_CONSOLE.finditer(console):
+        line = console[console.rfind("\n", 0, m.start()) + 1 : console.find("\n", m.start())]
+        problems.append(f"kernel console: {line.strip()}")
+        break
+    for p in problems:
+        print(f"FAIL: {p}")
+    if not problems and passed == 0:
+        problems.append("no test ran")
+        print("FAIL: no test ran")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:4]))

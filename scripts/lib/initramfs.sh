@@ -1,0 +1,31 @@
+# Build the guest's initramfs. Source it; do not run it.
+# shellcheck shell=bash
+
+# add_binary ROOT PATH: copy a host binary and the shared libraries it needs.
+add_binary() {
+	local root=$1 bin=$2 lib
+	install -D -m 755 "$bin" "$root$bin"
+	for lib in $(ldd "$bin" 2>/dev/null | grep -o '/[^ ]*' || true); do
+		[ -e "$root$lib" ] || install -D -m 755 "$lib" "$root$lib"
+	done
+}
+
+# make_initramfs OUT.cpio.gz MODULE.ko...: busybox (shell and tools), kmod
+# (insmod/rmmod/modinfo with their real messages), the guest scripts and the
+# given modules in /modules.
+make_initramfs() {
+	local out=$1 root tool
+	shift
+	root=$(mktemp -d)
+	install -D -m 755 /bin/busybox "$root/bin/busybox"
+	add_binary "$root" /usr/bin/kmod
+	for tool in insmod rmmod modinfo lsmod; do
+		ln -s kmod "$root/usr/bin/$tool"
+	done
+	install -D -m 755 "$top/scripts/guest/init" "$root/init"
+	mkdir -p "$root/guest" "$root/modules"
+	cp "$top"/scripts/guest/*.sh "$root/guest/"
+	cp "$@" "$root/modules/"
+	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$out"
+	rm -rf "$root"
+}
