@@ -4,6 +4,12 @@ OUT=/dev/ttyS1
 MODULES=/modules
 LP=/sys/kernel/livepatch
 
+# kmod's tools, not busybox's applets (which busybox's shell prefers): the
+# selftests and users see kmod's messages.
+insmod() { /usr/sbin/insmod "$@"; }
+rmmod() { /usr/sbin/rmmod "$@"; }
+modinfo() { /usr/sbin/modinfo "$@"; }
+
 say() { echo "$*" >"$OUT"; }
 
 # fail MSG: report why the current check failed (as a KTAP diagnostic).

@@ -16,7 +16,8 @@ t_rust_sample_loads() {
 	wait_until 60 file_is $d/transition 0 || fail "transition still $(cat $d/transition) after 60 s" || return 1
 	expect_eq "$(cat $d/enabled)" 1 "$d/enabled" || return 1
 	expect_eq "$(cat $d/vmlinux/patched)" 1 "$d/vmlinux/patched" || return 1
-	[ -d "$d/vmlinux/cmdline_proc_show,0" ] || fail "no $d/vmlinux/cmdline_proc_show,0" || return 1
+	# The core names it "<name>,<sympos>", sympos 0 shown as 1.
+	[ -d "$d/vmlinux/cmdline_proc_show,1" ] || fail "no $d/vmlinux/cmdline_proc_show,1" || return 1
 	expect_eq "$(cat /proc/cmdline)" "$PATCHED" "/proc/cmdline while patched"
 }
 
@@ -55,6 +56,8 @@ t_c_and_rust_samples_identical() {
 	r=$(patch_transcript $R rust_livepatch_sample)
 	echo "$c" | grep -qx "patched: $PATCHED" || fail "the C sample did not patch: $c" || return 1
 	echo "$c" | grep -qx "unpatched: $ORIG_CMDLINE" || fail "the C sample did not unpatch: $c" || return 1
+	echo "$c" | grep -q "^functions: ./vmlinux/cmdline_proc_show,1 $" ||
+		fail "the C sample's sysfs lacks its function: $c" || return 1
 	[ "$c" = "$r" ] && return 0
 	echo "C:    $c" | tr '\n' '|'
 	echo

@@ -19,8 +19,9 @@ make_initramfs() {
 	root=$(mktemp -d)
 	install -D -m 755 /bin/busybox "$root/bin/busybox"
 	add_binary "$root" /usr/bin/kmod
+	mkdir -p "$root/usr/sbin"
 	for tool in insmod rmmod modinfo lsmod; do
-		ln -s kmod "$root/usr/bin/$tool"
+		ln -s ../bin/kmod "$root/usr/sbin/$tool"
 	done
 	install -D -m 755 "$top/scripts/guest/init" "$root/init"
 	mkdir -p "$root/guest" "$root/modules"
