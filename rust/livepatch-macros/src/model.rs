@@ -152,7 +152,6 @@ pub(crate) fn collect(module: &mut ItemMod) -> syn::Result<Vec<Object>> {
     let mut errors = Errors::default();
     let mut found: Vec<(Option<LitStr>, Replacement, Span)> = Vec::new();
     for item in items.iter_mut() {
-        let span = item.span();
         let marker = match item {
             Item::Fn(f) => take_marker(&mut f.attrs, &mut errors),
             other => {
@@ -177,6 +176,7 @@ pub(crate) fn collect(module: &mut ItemMod) -> syn::Result<Vec<Object>> {
             }
         };
         let ident = f.sig.ident.clone();
+        let span = ident.span();
         let target = match args.target {
             Some(t) => t,
             None => {

@@ -1,0 +1,7 @@
+#[livepatch_macros::patch]
+mod fix {
+    #[livepatch(sympos = "1")]
+    unsafe extern "C" fn cmdline_proc_show() {}
+}
+
+fn main() {}

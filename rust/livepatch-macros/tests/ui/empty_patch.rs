@@ -1,0 +1,6 @@
+#[livepatch_macros::patch]
+mod fix {
+    fn helper() {}
+}
+
+fn main() {}

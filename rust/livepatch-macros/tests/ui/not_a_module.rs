@@ -1,0 +1,4 @@
+#[livepatch_macros::patch]
+fn not_a_module() {}
+
+fn main() {}

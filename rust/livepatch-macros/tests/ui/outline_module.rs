@@ -1,0 +1,4 @@
+#[livepatch_macros::patch]
+mod fix;
+
+fn main() {}
