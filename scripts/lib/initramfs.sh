@@ -11,12 +11,16 @@ add_binary() {
 }
 
 # make_initramfs OUT.cpio.gz MODULE.ko...: busybox (shell and tools), kmod
-# (insmod/rmmod/modinfo with their real messages), the guest scripts and the
-# given modules in /modules.
+# (insmod/rmmod/modinfo with their real messages), the guest scripts, the
+# given modules in /modules, and the host programs listed in GUEST_BINARIES
+# (copied with their libraries, at the same path).
 make_initramfs() {
-	local out=$1 root tool
+	local out=$1 root tool bin
 	shift
 	root=$(mktemp -d)
+	for bin in ${GUEST_BINARIES:-}; do
+		add_binary "$root" "$bin"
+	done
 	install -D -m 755 /bin/busybox "$root/bin/busybox"
 	add_binary "$root" /usr/bin/kmod
 	mkdir -p "$root/usr/sbin"
@@ -25,7 +29,7 @@ make_initramfs() {
 	done
 	install -D -m 755 "$top/scripts/guest/init" "$root/init"
 	mkdir -p "$root/guest" "$root/modules"
-	cp "$top"/scripts/guest/*.sh "$root/guest/"
+	cp -r "$top"/scripts/guest/*.sh "$top/scripts/guest/tests.d" "$root/guest/"
 	cp "$@" "$root/modules/"
 	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$out"
 	rm -rf "$root"
