@@ -18,13 +18,7 @@ apt_sources() {
 	[ -f "$list" ] && [ -f "$pref" ] && return 0
 	# The first configured Debian mirror URI (deb822 or one-line format).
 	local uri
-	uri=$(grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null |
-		awk '{print $2}' | grep -v -- '-security' | grep '/debian/\?$' | head -n1 || true)
-	if [ -z "$uri" ]; then
-		uri=$(grep -hE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-			awk '{print $2}' | grep -v -- '-security' | grep '/debian/\?$' | head -n1 || true)
-	fi
-	[ -n "$uri" ] || die "no Debian mirror configured in /etc/apt: cannot add sid/backports"
+	uri=$(debian_mirror) || die "no Debian mirror configured in /etc/apt: cannot add sid/backports"
 	log "adding suites sid and bookworm-backports from the configured mirror (pinned low)"
 	$SUDO tee "$list" >/dev/null <<SRC
 Types: deb
@@ -87,7 +81,7 @@ main() {
 	# (Debian's rustc-web ships rust-src, which the rustup toolchain lacks).
 	apt_install build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils \
 		python3 rustc-web rust-web-src cargo-web \
-		clang-19 lld-19 llvm-19 libclang-19-dev kmod busybox-static gzip
+		clang-19 lld-19 llvm-19 libclang-19-dev kmod busybox-static gzip debootstrap
 	apt_install -t bookworm-backports qemu-system-x86
 	kernel_source
 	# bindgen >= 0.71.1 (kernel 7.2's minimum), pinned, into the cache.

@@ -33,3 +33,19 @@ check_kdir() {
 	[ -f "$kdir/Module.symvers" ] ||
 		die "KDIR=$kdir has no Module.symvers: build the kernel first (make vmlinux modules)"
 }
+
+# debian_mirror: print the first Debian mirror URI configured in /etc/apt
+# (deb822 .sources or one-line .list format; security mirrors skipped), or
+# fail. Nothing in the checkout names a mirror host: the machine's choice is
+# reused everywhere (apt suites in setup.sh, debootstrap in rootfs.sh).
+debian_mirror() {
+	local uri
+	uri=$(grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null |
+		awk '{print $2}' | grep -v -- '-security' | grep '/debian/\?$' | head -n1 || true)
+	if [ -z "$uri" ]; then
+		uri=$(grep -hE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+			awk '{print $2}' | grep -v -- '-security' | grep '/debian/\?$' | head -n1 || true)
+	fi
+	[ -n "$uri" ] || die "no Debian mirror configured in /etc/apt"
+	printf '%s\n' "$uri"
+}
