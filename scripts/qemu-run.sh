@@ -12,6 +12,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
 . "$here/lib/initramfs.sh"
+. "$here/lib/qemu.sh"
 top=$(dirname "$here")
 
 job=${1:-}
@@ -42,51 +43,18 @@ for m in "${modules[@]}"; do
 done
 make_initramfs "$out/initramfs.cpio.gz" "${modules[@]}"
 
-# boot ACCEL JOB SECONDS: one guest run; returns QEMU's status (124: timeout).
-boot() {
-	local accel=$1 mode=$2 secs=$3
-	rm -f "$out/console.log" "$out/results.log"
-	timeout -k 5 "$secs" qemu-system-x86_64 -nodefaults -no-user-config \
-		-accel "$accel" -cpu max -m 512 -smp 2 -display none -no-reboot \
-		-kernel "$kernel" -initrd "$out/initramfs.cpio.gz" \
-		-append "console=ttyS0 panic=-1 oops=panic log_buf_len=1M rl.mode=$mode" \
-		-serial "file:$out/console.log" -serial "file:$out/results.log" \
-		</dev/null || return
-	# The serial ports write CRLF.
-	sed -i 's/\r$//' "$out/results.log"
-}
+qemu_kernel=$kernel
+qemu_initrd=$out/initramfs.cpio.gz
+qemu_out=$out
+qemu_mem=512
+qemu_log_buf=1M
 
-pick_accel() {
-	if [ -n "${QEMU_ACCEL:-}" ]; then
-		ACCEL=$QEMU_ACCEL
-		ACCEL_WHY="forced by QEMU_ACCEL"
-		return
-	fi
-	ACCEL=tcg
-	if [ ! -w /dev/kvm ]; then
-		ACCEL_WHY="no usable /dev/kvm"
-		return
-	fi
-	# The probe costs up to 20 s when KVM hangs: remember its verdict until
-	# the host reboots.
-	local memo
-	memo=$CACHE/kvm-probe.$(cat /proc/sys/kernel/random/boot_id)
-	if [ ! -f "$memo" ]; then
-		if boot kvm probe 20 && grep -q "rust-livepatch: guest up" "$out/results.log" 2>/dev/null; then
-			echo "kvm KVM probe booted" >"$memo"
-		else
-			echo "tcg KVM probe: the guest did not come up within 20 s" >"$memo"
-		fi
-	fi
-	read -r ACCEL ACCEL_WHY <"$memo"
-}
-
-pick_accel
+qemu_pick_accel
 log "accelerator: ${ACCEL^^} ($ACCEL_WHY)"
 secs=${QEMU_TIMEOUT:-600}
 t0=$SECONDS
 status=0
-boot "$ACCEL" "$job" "$secs" || status=$?
+qemu_boot "$ACCEL" "$job" "$secs" || status=$?
 log "guest ran $((SECONDS - t0)) s under ${ACCEL^^}; console: $out/console.log"
 if [ "$status" = 124 ] || [ "$status" = 137 ]; then
 	log "FAIL: the guest did not finish within $secs s (QEMU_TIMEOUT)"
