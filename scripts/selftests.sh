@@ -1,0 +1,277 @@
+#!/usr/bin/env bash
+# The kernel's own livepatch selftests (tools/testing/selftests/livepatch),
+# unmodified, in one QEMU guest, in two flavours:
+#
+#   c     the selftests with the kernel's C test modules
+#   rust  the same scripts, each C livepatch module that has a Rust port
+#         (samples/test_modules/<name>.ko, built by `make`) replaced by it;
+#         the modules the patches act on stay C
+#
+# Every test must pass with C, and every test that passes with C must pass
+# with Rust. Prints a per-test table, KTAP lines and `N passed, N failed`;
+# fails on any failed, skipped, missing or timed-out script, a guest that did
+# not finish, or a warning/oops/call trace on the kernel console.
+#
+# Environment: KDIR (default: the test kernel), QEMU_ACCEL=kvm|tcg,
+# QEMU_TIMEOUT (whole guest, seconds, default 1500), SELFTESTS_SCRIPT_TIMEOUT
+# (each script, default 300), SELFTESTS_RUST_DIR (where the Rust ports are,
+# default samples/test_modules), SELFTESTS_MAY_SKIP (scripts allowed to
+# skip, e.g. "test-kprobe.sh" on a kernel without KPROBES_ON_FTRACE).
+# Output in out/selftests/: console.log (ttyS0), results.log (ttyS1).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib/common.sh"
+. "$here/lib/qemu.sh"
+top=$(dirname "$here")
+
+KDIR=${KDIR:-$("$here/kernel.sh" dir)}
+check_kdir "$KDIR"
+kernel=$KDIR/arch/x86/boot/bzImage
+[ -f "$kernel" ] || die "no kernel image $kernel"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run make setup"
+busybox=/bin/busybox
+[ -x "$busybox" ] || die "no $busybox (busybox-static): run make setup"
+
+ksrc=$CACHE/src/linux-source-$KVER
+st=$ksrc/tools/testing/selftests/livepatch
+[ -d "$st/test_modules" ] ||
+	die "no livepatch selftests in $ksrc (unpacked by scripts/kernel.sh build)"
+rust_dir=${SELFTESTS_RUST_DIR:-$top/samples/test_modules}
+# Modules the livepatches act on (or that hold the patched code busy): they
+# are part of the test set-up, not ports, and always stay C.
+VICTIMS="test_klp_callbacks_busy test_klp_callbacks_mod test_klp_kprobe test_klp_mod_target"
+
+# Missing before: the kernel config options the scripts need.
+for opt in CONFIG_LIVEPATCH CONFIG_DYNAMIC_DEBUG CONFIG_DEBUG_FS CONFIG_FUNCTION_TRACER \
+	CONFIG_KPROBES CONFIG_PROC_SYSCTL CONFIG_RD_GZIP; do
+	grep -qx "$opt=y" "$KDIR/.config" || die "KDIR=$KDIR: $opt is not enabled; the livepatch selftests need it"
+done
+
+out=$top/out/selftests
+mkdir -p "$out"
+
+# 1. The guest root: Debian minbase (bash, coreutils, kmod, procps), cached.
+t0=$SECONDS
+rootfs=$("$here/rootfs.sh")
+log "guest root filesystem ready ($((SECONDS - t0)) s): $rootfs"
+
+# 2. The C test modules, built out of tree from a copy of the kernel's
+# sources (rebuilt when the kernel or the sources change).
+cdir=$out/c
+stamp=$( (cat "$KSRC_VERSION_FILE" && echo "$KDIR" && stat -c %Y "$KDIR/Module.symvers" &&
+	cat "$st"/test_modules/* "$st/test_klp-call_getpid.c") | sha256sum | cut -c1-16)
+if [ "$(cat "$cdir/.stamp" 2>/dev/null)" != "$stamp" ]; then
+	t0=$SECONDS
+	log "building the kernel's C livepatch test modules against $KDIR"
+	rm -rf "$cdir"
+	mkdir -p "$cdir"
+	cp -r "$st/test_modules" "$cdir/test_modules"
+	make -s -C "$KDIR" M="$cdir/test_modules" "${KMAKE_ARGS[@]}" -j"$(nproc)" modules
+	gcc -static -O2 -o "$cdir/test_klp-call_getpid" "$st/test_klp-call_getpid.c"
+	echo "$stamp" >"$cdir/.stamp"
+	log "C test modules built in $((SECONDS - t0)) s"
+fi
+mapfile -t c_modules < <(cd "$cdir/test_modules" && ls ./*.ko | sed 's|^\./||; s|\.ko$||')
+[ "${#c_modules[@]}" -gt 0 ] || die "no C test module was built in $cdir/test_modules"
+
+# 3. The guest's /selftests: one directory per flavour.
+mapfile -t scripts < <(cd "$st" && ls test-*.sh)
+[ "${#scripts[@]}" -gt 0 ] || die "no test-*.sh in $st"
+stage=$out/stage
+rm -rf "$stage"
+mkdir -p "$stage/selftests" "$stage/usr/local/bin"
+ported=() still_c=()
+for fl in c rust; do
+	d=$stage/selftests/$fl
+	mkdir -p "$d/test_modules"
+	cp "$st"/*.sh "$st/settings" "$d/"
+	cp "$cdir/test_klp-call_getpid" "$d/"
+	for m in "${c_modules[@]}"; do
+		src=$cdir/test_modules/$m.ko
+		if [ "$fl" = rust ] && [[ " $VICTIMS " != *" $m "* ]]; then
+			if [ -f "$rust_dir/$m.ko" ]; then
+				src=$rust_dir/$m.ko
+				name=$(modinfo -F name "$src")
+				[ "$name" = "$m" ] || die "$src is module '$name', not '$m'"
+				ported+=("$m")
+			else
+				still_c+=("$m")
+			fi
+		fi
+		cp "$src" "$d/test_modules/$m.ko"
+	done
+done
+echo "c rust" >"$stage/selftests/FLAVOURS"
+echo "${scripts[*]}" >"$stage/selftests/SCRIPTS"
+install -m 755 "$here/guest/selftests/init" "$stage/init"
+install -m 755 "$busybox" "$stage/usr/local/bin/busybox"
+log "rust flavour: ported: ${ported[*]:-none}; still C: ${still_c[*]:-none}"
+
+# Linux unpacks concatenated archives in order: the root, then this job.
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$out/job.cpio.gz"
+cat "$rootfs" "$out/job.cpio.gz" >"$out/initramfs.cpio.gz"
+
+# 4. One guest for both flavours.
+qemu_kernel=$kernel
+qemu_initrd=$out/initramfs.cpio.gz
+qemu_out=$out
+qemu_mem=2048
+qemu_log_buf=16M
+qemu_append="rl.script_timeout=${SELFTESTS_SCRIPT_TIMEOUT:-300}"
+qemu_pick_accel
+log "accelerator: ${ACCEL^^} ($ACCEL_WHY)"
+secs=${QEMU_TIMEOUT:-1500}
+t0=$SECONDS
+status=0
+qemu_boot "$ACCEL" selftests "$secs" || status=$?
+log "guest ran $((SECONDS - t0)) s under ${ACCEL^^}; console: $out/console.log, results: $out/results.log"
+
+# 5. Strict check on the host.
+python3 - "$out/results.log" "$out/console.log" "$status" "$secs" \
+	"${scripts[*]}" "${ported[*]:-}" "${still_c[*]:-}" "${SELFTESTS_MAY_SKIP:-}" <<'PY' ||
+import re
+import sys
+
+results_path, console_path, status, secs, scripts, ported, still_c, may_skip = sys.argv[1:9]
+scripts, ported, still_c, may_skip = scripts.split(), ported.split(), still_c.split(), may_skip.split()
+FLAVOURS = ["c", "rust"]
+BAD_CONSOLE = re.compile(r"Call Trace|WARNING:|BUG:|Oops|Kernel panic|general protection")
+problems = []
+
+try:
+    lines = open(results_path, errors="replace").read().splitlines()
+except OSError:
+    lines = []
+status = int(status)
+if status in (124, 137):
+    problems.append(f"the guest did not finish within {secs} s (QEMU_TIMEOUT)")
+elif status != 0:
+    problems.append(f"QEMU exited with status {status}")
+if not any(l.startswith("rl-selftests: start ") for l in lines):
+    problems.append("the guest never started the selftests (did it boot? see console.log)")
+if "rl-selftests: done" not in lines:
+    problems.append("no 'rl-selftests: done' line: the guest stopped early")
+
+# runs[(flavour, script)] = {"out": [...], "rc": int|None, "left": str}
+runs = {}
+cur = None
+for line in lines:
+    if m := re.fullmatch(r"rl-selftests: begin (\S+) (\S+)", line):
+        cur = runs.setdefault((m[1], m[2]), {"out": [], "rc": None, "left": "", "secs": None})
+    elif m := re.fullmatch(r"rl-selftests: out (\S+) (\S+) \| ?(.*)", line):
+        runs.setdefault((m[1], m[2]), {"out": [], "rc": None, "left": "", "secs": None})["out"].append(m[3])
+    elif m := re.fullmatch(r"rl-selftests: end (\S+) (\S+) rc=(\d+) secs=(\d+)", line):
+        r = runs.setdefault((m[1], m[2]), {"out": [], "rc": None, "left": "", "secs": None})
+        r["rc"], r["secs"] = int(m[3]), int(m[4])
+    elif m := re.fullmatch(r"rl-selftests: left (\S+) (\S+) (.*)", line):
+        runs[(m[1], m[2])]["left"] = m[3]
+
+TEST = re.compile(r"TEST: (.*?) \.\.\. ?(ok|not ok)?$")
+# results[flavour][(script, test)] = "ok" | "FAIL" | "SKIP" ; skip reasons per script
+results = {fl: {} for fl in FLAVOURS}
+order = []
+script_state = {}
+for fl in FLAVOURS:
+    for s in scripts:
+        r = runs.get((fl, s))
+        if r is None or r["rc"] is None:
+            what = "never started" if r is None else "did not finish"
+            problems.append(f"{fl}/{s}: {what}")
+            script_state[(fl, s)] = "missing"
+            continue
+        tests = []
+        for l in r["out"]:
+            if m := TEST.match(l):
+                tests.append((m[1], m[2] == "ok"))
+        for name, ok in tests:
+            key = (s, name)
+            if key not in order:
+                order.append(key)
+            results[fl][key] = "ok" if ok else "FAIL"
+        rc = r["rc"]
+        if rc == 4:
+            reason = next((l for l in r["out"] if re.search(r"SKIP:|skip all tests", l)), "")
+            script_state[(fl, s)] = "SKIP"
+            if not reason:
+                problems.append(f"{fl}/{s}: skipped without saying why")
+            elif s not in may_skip:
+                problems.append(f"{fl}/{s}: skipped, but it must run: {reason}")
+            else:
+                print(f"# {fl}/{s} skipped: {reason}")
+            if not tests:
+                key = (s, "(whole script)")
+                if key not in order:
+                    order.append(key)
+                results[fl][key] = "SKIP"
+        elif rc != 0:
+            script_state[(fl, s)] = f"exit {rc}"
+            why = "timed out in the guest" if rc in (124, 137) else f"exited {rc}"
+            problems.append(f"{fl}/{s}: {why}")
+            tail = [l for l in r["out"] if l.strip()][-8:]
+            for l in tail:
+                print(f"#   {fl}/{s}: {l}")
+            if not any(v == "FAIL" for (sc, _), v in results[fl].items() if sc == s):
+                key = (s, f"(script {why})")
+                if key not in order:
+                    order.append(key)
+                results[fl][key] = "FAIL"
+        else:
+            script_state[(fl, s)] = "ok"
+            if not tests:
+                problems.append(f"{fl}/{s}: exited 0 without running a test")
+        if r["left"]:
+            problems.append(f"{fl}/{s}: left modules loaded: {r['left']}")
+
+# The table, the rules, KTAP.
+w = max([len(f"{s} {t}") for s, t in order] + [20])
+print(f"{'test':<{w}}  {'C':<5} {'Rust':<5}")
+for s, t in order:
+    c = results["c"].get((s, t), "-")
+    rs = results["rust"].get((s, t), "-")
+    print(f"{s.removesuffix('.sh') + ': ' + t:<{w}}  {c:<5} {rs:<5}")
+print(f"# rust flavour: ported: {' '.join(ported) or 'none'}; still C: {' '.join(still_c) or 'none'}")
+
+for s, t in order:
+    c = results["c"].get((s, t))
+    rs = results["rust"].get((s, t))
+    if c != "ok" and not (c == "SKIP" and s in may_skip):
+        problems.append(f"C: {s}: {t}: {c or 'missing'}")
+    if c == "ok" and rs != "ok":
+        problems.append(f"Rust: {s}: {t}: {rs or 'missing'} (passes with C)")
+
+n = passed = failed = 0
+ktap = ["KTAP version 1", f"1..{2 * len(order)}"]
+for fl in FLAVOURS:
+    for s, t in order:
+        n += 1
+        v = results[fl].get((s, t))
+        name = f"{fl}:{s.removesuffix('.sh')}: {t}"
+        if v == "ok":
+            passed += 1
+            ktap.append(f"ok {n} {name}")
+        elif v == "SKIP" and s in may_skip:
+            ktap.append(f"ok {n} {name} # SKIP")
+        else:
+            failed += 1
+            ktap.append(f"not ok {n} {name}")
+print("\n".join(ktap))
+
+try:
+    console = open(console_path, errors="replace").read()
+except OSError:
+    console = ""
+    problems.append("no console log")
+for m in BAD_CONSOLE.finditer(console):
+    line = console[console.rfind("\n", 0, m.start()) + 1 : console.find("\n", m.start())]
+    problems.append(f"kernel console: {line.strip()}")
+    break
+
+for p in problems:
+    print(f"FAIL: {p}")
+if not problems and passed == 0:
+    problems.append("no test ran")
+    print("FAIL: no test ran")
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if problems else 0)
+PY
+	{ tail -n 30 "$out/console.log" >&2 2>/dev/null; exit 1; }
