@@ -4,7 +4,8 @@
 #   make setup        install the toolchain, QEMU, kernel sources (idempotent)
 #   make              build the Rust livepatch modules against KDIR
 #   make run          boot the test kernel, load the sample, show /proc/cmdline
-#   make check        host tests, then QEMU tests against the real kernel
+#   make check        host tests, then QEMU tests against the real kernel,
+#                     then the kernel's livepatch selftests (C and Rust)
 #   make print-kdir   the kernel build tree in use
 #
 # KDIR defaults to the test kernel cached outside the checkout (built on first
@@ -18,7 +19,7 @@ else
 export KDIR
 SCRIPTS := $(CURDIR)/scripts
 
-.PHONY: all setup run check check-host check-qemu print-kdir clean
+.PHONY: all setup run check check-host check-qemu check-selftests print-kdir clean
 all: setup
 	$(SCRIPTS)/build.sh
 
@@ -28,13 +29,17 @@ setup:
 run: all
 	$(SCRIPTS)/qemu-run.sh sample
 
-check: check-host check-qemu
+check: check-host check-qemu check-selftests
 
 check-host: setup
 	$(SCRIPTS)/check-host.sh
 
 check-qemu: all
 	$(SCRIPTS)/qemu-run.sh tests
+
+# The kernel's livepatch selftests, C modules vs their Rust ports.
+check-selftests: all
+	$(SCRIPTS)/selftests.sh
 
 print-kdir:
 	@if [ -n "$(KDIR)" ]; then echo "$(KDIR)"; else $(SCRIPTS)/kernel.sh dir; fi
