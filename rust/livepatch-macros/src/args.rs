@@ -5,18 +5,29 @@
 //! that need the whole module are in [`crate::model`].
 
 use proc_macro2::{Span, TokenStream};
+use syn::spanned::Spanned;
 use syn::{
-    bracketed, meta::ParseNestedMeta, parse::Parser, punctuated::Punctuated, Attribute, LitBool,
-    LitInt, LitStr, Token,
+    bracketed, meta::ParseNestedMeta, parse::Parser, punctuated::Punctuated, Attribute, Expr,
+    Ident, LitBool, LitInt, LitStr, Token,
 };
 
 use crate::names;
 
+/// `replace = ...` of `#[livepatch::patch(...)]`.
+pub(crate) enum Replace {
+    /// `replace = true|false`.
+    Fixed(LitBool),
+    /// `replace = param`: decided at init by an `int` parameter (non-zero:
+    /// replace), as the kernel's test_klp_atomic_replace does.
+    Param(Ident),
+}
+
 /// Arguments of `#[livepatch::patch(...)]`.
 #[derive(Default)]
 pub(crate) struct PatchArgs {
-    /// `replace = true|false`.
-    pub(crate) replace: Option<LitBool>,
+    pub(crate) replace: Option<Replace>,
+    /// `states = [(id, version), ...]`.
+    pub(crate) states: Vec<(Expr, Expr)>,
     /// Present when the macro writes the kernel module too.
     pub(crate) module: Option<ModuleArgs>,
 }
@@ -55,16 +66,45 @@ fn unknown_key(meta: &ParseNestedMeta<'_>, expected: &str) -> syn::Error {
 
 impl PatchArgs {
     pub(crate) fn parse(attr: TokenStream) -> syn::Result<Self> {
-        const KEYS: &str = "replace, name, authors, description, license";
+        const KEYS: &str = "replace, states, name, authors, description, license";
         let mut replace = None;
+        let mut states = None;
         let mut name: Option<LitStr> = None;
         let mut authors: Option<Vec<LitStr>> = None;
         let mut description = None;
         let mut license: Option<LitStr> = None;
         let parser = syn::meta::parser(|meta| {
             if meta.path.is_ident("replace") {
-                let v: LitBool = meta.value()?.parse()?;
+                let input = meta.value()?;
+                let v = if input.peek(LitBool) {
+                    Replace::Fixed(input.parse()?)
+                } else {
+                    Replace::Param(input.parse().map_err(|e| {
+                        syn::Error::new(e.span(), "expected `true`, `false` or the name of an `IntParam`")
+                    })?)
+                };
                 set_once(&mut replace, v, &meta)
+            } else if meta.path.is_ident("states") {
+                let content;
+                let input = meta.value()?;
+                bracketed!(content in input);
+                let list = Punctuated::<Expr, Token![,]>::parse_terminated(&content)?;
+                let mut pairs = Vec::new();
+                for e in list {
+                    match e {
+                        Expr::Tuple(t) if t.elems.len() == 2 => {
+                            let mut it = t.elems.into_iter();
+                            pairs.push((it.next().unwrap(), it.next().unwrap()));
+                        }
+                        other => {
+                            return Err(syn::Error::new_spanned(
+                                other,
+                                "a state is `(id, version)`",
+                            ))
+                        }
+                    }
+                }
+                set_once(&mut states, pairs, &meta)
             } else if meta.path.is_ident("name") {
                 let v: LitStr = meta.value()?.parse()?;
                 names::check_module_name(&v, "module name")?;
@@ -115,7 +155,7 @@ impl PatchArgs {
                 ))
             }
         };
-        Ok(Self { replace, module })
+        Ok(Self { replace, states: states.unwrap_or_default(), module })
     }
 }
 
@@ -151,5 +191,56 @@ impl FuncArgs {
         } else {
             Err(unknown_key(&meta, "target, object, sympos"))
         }
+    }
+}
+
+/// Arguments of `#[callbacks("object", ...)]`: the objects (default vmlinux).
+pub(crate) fn parse_callbacks(attr: &Attribute) -> syn::Result<Vec<LitStr>> {
+    if matches!(attr.meta, syn::Meta::Path(_)) {
+        return Ok(vec![LitStr::new(names::VMLINUX, attr.span())]);
+    }
+    let list = attr.parse_args_with(Punctuated::<LitStr, Token![,]>::parse_terminated)?;
+    for o in &list {
+        if o.value() != names::VMLINUX {
+            names::check_module_name(o, "object")?;
+        }
+    }
+    Ok(list.into_iter().collect())
+}
+
+/// Arguments of `#[param(perm = 0o644, description = "...")]`.
+#[derive(Default)]
+pub(crate) struct ParamArgs {
+    pub(crate) perm: u16,
+    pub(crate) description: Option<LitStr>,
+}
+
+impl ParamArgs {
+    pub(crate) fn parse(attr: &Attribute) -> syn::Result<Self> {
+        let mut perm = None;
+        let mut description = None;
+        if !matches!(attr.meta, syn::Meta::Path(_)) {
+            attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("perm") {
+                    let lit: LitInt = meta.value()?.parse()?;
+                    let v = lit.base10_parse::<u16>()?;
+                    // VERIFY_OCTAL_PERMISSIONS(): no world-writable parameters.
+                    if v > 0o777 || v & 0o002 != 0 {
+                        return Err(syn::Error::new(
+                            lit.span(),
+                            "`perm` is an octal mode without the world-writable bit, e.g. 0o644",
+                        ));
+                    }
+                    set_once(&mut perm, v, &meta)
+                } else if meta.path.is_ident("description") {
+                    let v: LitStr = meta.value()?.parse()?;
+                    names::check_modinfo_value(&v)?;
+                    set_once(&mut description, v, &meta)
+                } else {
+                    Err(unknown_key(&meta, "perm, description"))
+                }
+            })?;
+        }
+        Ok(Self { perm: perm.unwrap_or(0), description })
     }
 }

@@ -7,11 +7,11 @@ use std::ffi::CString;
 
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::{parse_quote, Item, ItemFn, ItemMod, LitStr};
+use syn::{parse_quote, Ident, Item, ItemFn, ItemMod, LitBool, LitStr};
 
 use crate::{
-    args::{ModuleArgs, PatchArgs},
-    model::{self, Object, Replacement},
+    args::{ModuleArgs, PatchArgs, Replace},
+    model::{self, Model, Replacement},
 };
 
 /// `#[livepatch::patch(...)] mod name { ... }`.
@@ -20,28 +20,50 @@ pub(crate) fn patch(attr: TokenStream, item: TokenStream) -> syn::Result<TokenSt
     let mut module: ItemMod = syn::parse2(item).map_err(|e| {
         syn::Error::new(e.span(), "`#[livepatch::patch]` goes on an inline module: `mod name { ... }`")
     })?;
-    let objects = model::collect(&mut module)?;
-    let replace = args.replace.as_ref().is_some_and(|r| r.value);
-    if objects.is_empty() && !replace {
+    let model = model::collect(&mut module)?;
+    let may_replace = !matches!(&args.replace, None | Some(Replace::Fixed(LitBool { value: false, .. })));
+    if model.objects.is_empty() && !may_replace {
         return Err(syn::Error::new(
             module.ident.span(),
             "this patch replaces no function: mark replacement functions with `#[livepatch]` \
              (only an atomic-replace patch, `replace = true`, may be empty)",
         ));
     }
-
-    let descriptors = descriptors(&objects, replace);
-    let (_, items) = module.content.as_mut().expect("model::collect checked the module is inline");
-    for item in items.iter_mut() {
-        if let Item::Fn(f) = item {
-            if objects.iter().flat_map(|o| &o.funcs).any(|r| r.ident == f.sig.ident) {
-                name_symbol(f);
-            }
+    if let Some(Replace::Param(p)) = &args.replace {
+        if !model.params.iter().any(|q| q.ident == *p) {
+            return Err(syn::Error::new(p.span(), format!("no `#[param]` static named `{p}` in this module")));
+        }
+        if args.module.is_none() {
+            return Err(syn::Error::new(
+                p.span(),
+                "`replace = <param>` needs the module keys (`name`, `license`) so the macro writes the \
+                 init; in your own init call `PATCH.set_replace(..)` before `PATCH.enable(..)`",
+            ));
         }
     }
-    items.extend(descriptors);
 
-    let kernel_module = args.module.as_ref().map(|m| kernel_module(m, &module.ident));
+    let mut generated = descriptors(&model, &args);
+    generated.extend(model.params.iter().flat_map(param));
+    let (_, items) = module.content.as_mut().expect("model::collect checked the module is inline");
+    for item in items.iter_mut() {
+        match item {
+            Item::Fn(f) if model.objects.iter().flat_map(|o| &o.funcs).any(|r| r.ident == f.sig.ident) => {
+                name_symbol(f)
+            }
+            // Parameters are named as users type them: `replace=1`.
+            Item::Static(st) if model.params.iter().any(|p| p.ident == st.ident) => {
+                st.attrs.push(parse_quote!(#[allow(non_upper_case_globals)]))
+            }
+            _ => {}
+        }
+    }
+    items.extend(generated);
+
+    let kernel_module = args.module.as_ref().map(|m| {
+        let (_, items) = module.content.as_mut().expect("inline");
+        items.push(init_fn(&args));
+        kernel_module(m, &module.ident)
+    });
     Ok(quote! {
         #module
         #kernel_module
@@ -91,11 +113,26 @@ fn func(r: &Replacement) -> TokenStream {
     }
 }
 
-/// The `Funcs`, `Objects` and `Patch` statics, and the modinfo.
-fn descriptors(objects: &[Object], replace: bool) -> Vec<Item> {
+/// A `#[cfg(MODULE)]` modinfo string `key=value`.
+fn modinfo(ident: &Ident, entry: &str) -> Item {
+    let bytes = format!("{entry}\0");
+    let len = bytes.len();
+    let lit = proc_macro2::Literal::byte_string(bytes.as_bytes());
+    parse_quote! {
+        #[cfg(MODULE)]
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals)]
+        #[link_section = ".modinfo"]
+        #[used(compiler)]
+        static #ident: [u8; #len] = *#lit;
+    }
+}
+
+/// The `Funcs`, `Objects`, `States` and `Patch` statics, and the modinfo.
+fn descriptors(model: &Model, args: &PatchArgs) -> Vec<Item> {
     let mut items: Vec<Item> = Vec::new();
     let mut object_exprs = Vec::new();
-    for (i, object) in objects.iter().enumerate() {
+    for (i, object) in model.objects.iter().enumerate() {
         let funcs_ident = format_ident!("__LIVEPATCH_FUNCS_{}", i);
         let n = object.funcs.len();
         let funcs = object.funcs.iter().map(func);
@@ -110,36 +147,84 @@ fn descriptors(objects: &[Object], replace: bool) -> Vec<Item> {
             }
             None => quote!(::core::option::Option::None),
         };
+        let callbacks = match &object.callbacks {
+            Some(t) => quote!(::livepatch::ObjectCallbacks::of::<#t>()),
+            None => quote!(::livepatch::ObjectCallbacks::NONE),
+        };
         object_exprs.push(quote! {
             // SAFETY: `#funcs_ident` is referenced by this object only.
-            unsafe { ::livepatch::Object::new(#name, &#funcs_ident) }
+            unsafe { ::livepatch::Object::new(#name, &#funcs_ident, #callbacks) }
         });
     }
-    let m = objects.len();
+    let m = model.objects.len();
     items.push(parse_quote! {
         #[doc(hidden)]
         static __LIVEPATCH_OBJECTS: ::livepatch::Objects<#m> =
             ::livepatch::Objects::new([#(#object_exprs),*]);
     });
+    let states = args.states.iter().map(|(id, version)| {
+        quote!(::livepatch::State::new((#id) as u64, (#version) as u32))
+    });
+    let s = args.states.len();
+    items.push(parse_quote! {
+        #[doc(hidden)]
+        static __LIVEPATCH_STATES: ::livepatch::States<#s> = ::livepatch::States::new([#(#states),*]);
+    });
+    let replace = matches!(&args.replace, Some(Replace::Fixed(LitBool { value: true, .. })));
     items.push(parse_quote! {
         /// This module's livepatch: enable it from module init with
         /// [`Patch::enable`](::livepatch::Patch::enable).
         pub static PATCH: ::livepatch::Patch =
             // SAFETY: `__LIVEPATCH_OBJECTS` is referenced by this patch only.
-            unsafe { ::livepatch::Patch::new(&__LIVEPATCH_OBJECTS, #replace) };
+            unsafe { ::livepatch::Patch::new(&__LIVEPATCH_OBJECTS, &__LIVEPATCH_STATES, #replace) };
     });
     // The core refuses a patch whose module lacks this key
     // (`check_modinfo_livepatch()`, kernel/module/main.c). The fixed symbol
     // name turns a second patch in the same module into a build error.
-    items.push(parse_quote! {
-        #[cfg(MODULE)]
-        #[doc(hidden)]
-        #[link_section = ".modinfo"]
-        #[used(compiler)]
-        #[export_name = "__rust_livepatch_modinfo_one_patch_per_module"]
-        static __LIVEPATCH_MODINFO: [u8; 12] = *b"livepatch=Y\0";
-    });
+    let mut livepatch_y = modinfo(&format_ident!("__LIVEPATCH_MODINFO"), "livepatch=Y");
+    if let Item::Static(st) = &mut livepatch_y {
+        st.attrs.push(parse_quote!(#[export_name = "__rust_livepatch_modinfo_one_patch_per_module"]));
+    }
+    items.push(livepatch_y);
     items
+}
+
+/// A `#[param]`: its `kernel_param` and its `parmtype`/`parm` modinfo, as
+/// `module_param(name, int, perm)` and `MODULE_PARM_DESC()` emit them.
+fn param(p: &model::Param) -> Vec<Item> {
+    let model::Param { ident, perm, description } = p;
+    let name = Literal::c_string(&CString::new(ident.to_string()).expect("an identifier has no NUL"));
+    let kp = format_ident!("__LIVEPATCH_PARAM_{}", ident);
+    let mut items: Vec<Item> = vec![parse_quote! {
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals)]
+        #[link_section = "__param"]
+        #[used(compiler)]
+        static #kp: ::livepatch::KernelParam = #ident.kernel_param(#name, #perm);
+    }];
+    items.push(modinfo(&format_ident!("__LIVEPATCH_PARMTYPE_{}", ident), &format!("parmtype={ident}:int")));
+    if let Some(d) = description {
+        items.push(modinfo(&format_ident!("__LIVEPATCH_PARM_{}", ident), &format!("parm={ident}:{}", d.value())));
+    }
+    items
+}
+
+/// The init the generated module calls: set `replace` from its parameter if
+/// asked, then enable the patch.
+fn init_fn(args: &PatchArgs) -> Item {
+    let set_replace = match &args.replace {
+        Some(Replace::Param(p)) => Some(quote!(PATCH.set_replace(#p.get() != 0)?;)),
+        _ => None,
+    };
+    parse_quote! {
+        #[doc(hidden)]
+        pub(super) fn __livepatch_init(
+            module: &'static ::kernel::ThisModule,
+        ) -> ::kernel::error::Result {
+            #set_replace
+            PATCH.enable(module)
+        }
+    }
 }
 
 /// `module!` plus an init that enables the patch.
@@ -161,7 +246,7 @@ fn kernel_module(m: &ModuleArgs, patch_mod: &syn::Ident) -> TokenStream {
 
         impl ::kernel::Module for __LivepatchModule {
             fn init(module: &'static ::kernel::ThisModule) -> ::kernel::error::Result<Self> {
-                #patch_mod::PATCH.enable(module)?;
+                #patch_mod::__livepatch_init(module)?;
                 ::core::result::Result::Ok(Self)
             }
         }
@@ -191,11 +276,11 @@ mod tests {
             r#"export_name = "livepatch_cmdline_proc_show""#,
             r#"Func :: new (c"cmdline_proc_show" , cmdline_proc_show as * const :: core :: ffi :: c_void , 0u64)"#,
             "static __LIVEPATCH_FUNCS_0 : :: livepatch :: Funcs < 1usize >",
-            "Object :: new (:: core :: option :: Option :: None , & __LIVEPATCH_FUNCS_0)",
-            "Patch :: new (& __LIVEPATCH_OBJECTS , false)",
+            "Object :: new (:: core :: option :: Option :: None , & __LIVEPATCH_FUNCS_0 , :: livepatch :: ObjectCallbacks :: NONE)",
+            "Patch :: new (& __LIVEPATCH_OBJECTS , & __LIVEPATCH_STATES , false)",
             r#"* b"livepatch=Y\0""#,
             r#"name : "rust_livepatch_sample""#,
-            "fix :: PATCH . enable (module) ?",
+            "fix :: __livepatch_init (module) ?",
         ] {
             assert!(out.contains(want), "missing `{want}` in:\n{out}");
         }
@@ -218,11 +303,39 @@ mod tests {
         assert!(out.contains(r#"Option :: Some (c"test_klp_livepatch_mod")"#), "{out}");
         assert!(out.contains(r#"Func :: new (c"f" , g as"#), "{out}");
         assert!(out.contains("2u64"), "{out}");
-        assert!(out.contains("Patch :: new (& __LIVEPATCH_OBJECTS , true)"), "{out}");
+        assert!(out.contains("Patch :: new (& __LIVEPATCH_OBJECTS , & __LIVEPATCH_STATES , true)"), "{out}");
         assert!(out.contains("Objects < 2usize >"), "{out}");
         // A user-chosen symbol name is kept; no module! without `name`.
         assert!(!out.contains("livepatch_h"), "{out}");
         assert!(!out.contains("module !"), "{out}");
+    }
+
+    #[test]
+    fn params_states_and_replace_param() {
+        let out = expand(
+            quote!(name = "test_klp_atomic_replace", license = "GPL", replace = replace, states = [(1, 2)]),
+            quote! {
+                mod fix {
+                    #[param(perm = 0o644, description = "replace (default=0)")]
+                    static replace: livepatch::IntParam = livepatch::IntParam::new(0);
+                    #[livepatch]
+                    unsafe extern "C" fn meminfo_proc_show() {}
+                }
+            },
+        );
+        for want in [
+            r#"static __LIVEPATCH_PARAM_replace : :: livepatch :: KernelParam = replace . kernel_param (c"replace" , 420u16)"#,
+            r#"* b"parmtype=replace:int\0""#,
+            r#"* b"parm=replace:replace (default=0)\0""#,
+            "State :: new ((1) as u64 , (2) as u32)",
+            "PATCH . set_replace (replace . get () != 0) ? ;",
+        ] {
+            assert!(out.contains(want), "missing `{want}` in:\n{out}");
+        }
+        let err = patch(quote!(replace = nope), quote!(mod f { #[livepatch] unsafe extern "C" fn a() {} }))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no `#[param]` static named `nope`"), "{err}");
     }
 
     #[test]

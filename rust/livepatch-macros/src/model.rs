@@ -6,7 +6,10 @@
 use proc_macro2::Span;
 use syn::{spanned::Spanned, Attribute, Ident, Item, ItemFn, ItemMod, LitStr};
 
-use crate::{args::FuncArgs, names};
+use crate::{
+    args::{self, FuncArgs},
+    names,
+};
 
 /// One `klp_func`: a Rust function replacing a C one.
 pub(crate) struct Replacement {
@@ -18,11 +21,27 @@ pub(crate) struct Replacement {
     pub(crate) sympos: u64,
 }
 
-/// One `klp_object`: the functions patched in vmlinux or in one module.
+/// One `klp_object`: the functions patched in vmlinux or in one module, and
+/// its callbacks.
 pub(crate) struct Object {
     /// `klp_object.name`; `None` for vmlinux.
     pub(crate) name: Option<LitStr>,
     pub(crate) funcs: Vec<Replacement>,
+    /// The type implementing `livepatch::Callbacks` for this object.
+    pub(crate) callbacks: Option<Ident>,
+}
+
+/// A `#[param]` static: an `int` module parameter.
+pub(crate) struct Param {
+    pub(crate) ident: Ident,
+    pub(crate) perm: u16,
+    pub(crate) description: Option<LitStr>,
+}
+
+/// Everything the macro found in the patch module.
+pub(crate) struct Model {
+    pub(crate) objects: Vec<Object>,
+    pub(crate) params: Vec<Param>,
 }
 
 /// Accumulates errors so that one build reports every misuse at once.
@@ -42,26 +61,31 @@ impl Errors {
     }
 }
 
-/// Is `attr` our `#[livepatch]` / `#[livepatch::livepatch]` marker?
-fn is_marker(attr: &Attribute) -> bool {
+/// The marker attributes the patch macro reads inside its module.
+const MARKERS: &[&str] = &["livepatch", "callbacks", "param"];
+
+/// Is `attr` the marker `name` (`#[name]` or `#[livepatch::name]`)?
+fn is_marker(attr: &Attribute, name: &str) -> bool {
     let path = attr.path();
-    path.is_ident("livepatch")
+    path.is_ident(name)
         || (path.segments.len() == 2
             && path.segments[0].ident == "livepatch"
-            && path.segments[1].ident == "livepatch")
+            && path.segments[1].ident == name)
 }
 
-/// Removes the marker from `attrs`, returning it if there was exactly one.
-fn take_marker(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Option<Attribute> {
-    let mut found = None;
+/// Removes every marker from `attrs`; returns the one there may be.
+fn take_marker(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Option<(&'static str, Attribute)> {
+    let mut found: Option<(&'static str, Attribute)> = None;
     let mut kept = Vec::with_capacity(attrs.len());
     for attr in attrs.drain(..) {
-        if !is_marker(&attr) {
+        let Some(name) = MARKERS.iter().find(|m| is_marker(&attr, m)) else {
             kept.push(attr);
-        } else if found.is_some() {
-            errors.push(syn::Error::new_spanned(&attr, "duplicate `#[livepatch]` attribute"));
+            continue;
+        };
+        if found.is_some() {
+            errors.push(syn::Error::new_spanned(&attr, format!("a second marker `#[{name}]` on one item")));
         } else {
-            found = Some(attr);
+            found = Some((name, attr));
         }
     }
     *attrs = kept;
@@ -72,6 +96,7 @@ fn item_attrs(item: &mut Item) -> Option<&mut Vec<Attribute>> {
     Some(match item {
         Item::Const(i) => &mut i.attrs,
         Item::Enum(i) => &mut i.attrs,
+        Item::Fn(i) => &mut i.attrs,
         Item::ExternCrate(i) => &mut i.attrs,
         Item::ForeignMod(i) => &mut i.attrs,
         Item::Impl(i) => &mut i.attrs,
@@ -131,18 +156,24 @@ pub(crate) fn check_signature(f: &ItemFn) -> syn::Result<()> {
     errors.finish()
 }
 
-/// Two replacements that would patch the same function.
-fn same_function(a: (&Option<LitStr>, &Replacement), b: (&Option<LitStr>, &Replacement)) -> bool {
-    let obj = |o: &Option<LitStr>| o.as_ref().map(LitStr::value);
-    obj(a.0) == obj(b.0)
-        && a.1.target.value() == b.1.target.value()
+/// Two replacements, as (object, target, sympos), that would patch the same
+/// function.
+fn same_function(a: (&Option<String>, &String, u64), b: &(Option<String>, String, u64)) -> bool {
+    a.0 == &b.0
+        && a.1 == &b.1
         // sympos 0 means "the only symbol of that name": it is every position.
-        && (a.1.sympos == b.1.sympos || a.1.sympos == 0 || b.1.sympos == 0)
+        && (a.2 == b.2 || a.2 == 0 || b.2 == 0)
 }
 
-/// Finds the `#[livepatch]` functions of `module`, strips the markers, and
-/// groups the replacements by object in order of first appearance.
-pub(crate) fn collect(module: &mut ItemMod) -> syn::Result<Vec<Object>> {
+/// Where a replacement or a callbacks type goes.
+fn object_key(name: &Option<LitStr>) -> Option<String> {
+    name.as_ref().map(LitStr::value)
+}
+
+/// Finds the marked items of `module` (`#[livepatch]` functions, a
+/// `#[callbacks]` type, `#[param]` statics), strips the markers, and groups
+/// replacements and callbacks by object in order of first appearance.
+pub(crate) fn collect(module: &mut ItemMod) -> syn::Result<Model> {
     let Some((_, items)) = &mut module.content else {
         return Err(syn::Error::new(
             module.semi.span(),
@@ -150,74 +181,132 @@ pub(crate) fn collect(module: &mut ItemMod) -> syn::Result<Vec<Object>> {
         ));
     };
     let mut errors = Errors::default();
-    let mut found: Vec<(Option<LitStr>, Replacement, Span)> = Vec::new();
+    let mut objects: Vec<Object> = Vec::new();
+    // (object, target, sympos, span) of every replacement so far.
+    let mut seen: Vec<(Option<String>, String, u64, Span)> = Vec::new();
+    let mut params = Vec::new();
     for item in items.iter_mut() {
-        let marker = match item {
-            Item::Fn(f) => take_marker(&mut f.attrs, &mut errors),
-            other => {
-                if let Some(attr) = item_attrs(other).and_then(|a| take_marker(a, &mut errors)) {
-                    errors.push(syn::Error::new_spanned(
-                        attr,
-                        "`#[livepatch]` marks a replacement function; this item is not a function",
-                    ));
-                }
-                continue;
-            }
-        };
-        let (Some(attr), Item::Fn(f)) = (marker, item) else { continue };
-        if let Err(e) = check_signature(f) {
-            errors.push(e);
-        }
-        let args = match FuncArgs::parse(&attr) {
-            Ok(a) => a,
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
-        };
-        let ident = f.sig.ident.clone();
-        let span = ident.span();
-        let target = match args.target {
-            Some(t) => t,
-            None => {
-                let name = LitStr::new(&ident.to_string(), ident.span());
-                if let Err(e) = names::check_symbol_name(&name) {
-                    errors.push(e);
-                }
-                name
-            }
-        };
-        let object = args.object.filter(|o| o.value() != names::VMLINUX);
-        let sympos = args.sympos.map_or(0, |(v, _)| v);
-        let new = Replacement { ident, target, sympos };
-        if let Some((_, _, first)) =
-            found.iter().find(|(o, r, _)| same_function((o, r), (&object, &new)))
-        {
-            let mut e = syn::Error::new(
-                span,
-                format!(
-                    "two replacements for `{}` in {}: a function can be patched once per patch",
-                    new.target.value(),
-                    object.as_ref().map_or("vmlinux".to_string(), |o| format!("module `{}`", o.value()))
-                ),
-            );
-            e.combine(syn::Error::new(*first, "the first replacement is here"));
-            errors.push(e);
+        let Some((kind, attr)) = item_attrs(item).and_then(|a| take_marker(a, &mut errors)) else {
             continue;
+        };
+        let result = match (kind, &*item) {
+            ("livepatch", Item::Fn(f)) => replacement(f, &attr).and_then(|(object, new, span)| {
+                let this = (object_key(&object), new.target.value(), new.sympos);
+                if let Some((_, _, _, first)) = seen.iter().find(|(o, t, p, _)| same_function((o, t, *p), &this)) {
+                    let mut e = syn::Error::new(
+                        span,
+                        format!(
+                            "two replacements for `{}` in {}: a function can be patched once per patch",
+                            new.target.value(),
+                            this.0.as_ref().map_or("vmlinux".to_string(), |o| format!("module `{o}`"))
+                        ),
+                    );
+                    e.combine(syn::Error::new(*first, "the first replacement is here"));
+                    return Err(e);
+                }
+                seen.push((this.0, this.1, this.2, span));
+                object_entry(&mut objects, object).funcs.push(new);
+                Ok(())
+            }),
+            ("callbacks", Item::Struct(_) | Item::Enum(_) | Item::Type(_)) => {
+                let ident = match &*item {
+                    Item::Struct(s) => s.ident.clone(),
+                    Item::Enum(e) => e.ident.clone(),
+                    Item::Type(t) => t.ident.clone(),
+                    _ => unreachable!(),
+                };
+                args::parse_callbacks(&attr).and_then(|names| {
+                    for name in names {
+                        let name = (name.value() != names::VMLINUX).then_some(name);
+                        let span = name.as_ref().map_or(ident.span(), LitStr::span);
+                        let entry = object_entry(&mut objects, name);
+                        if let Some(first) = &entry.callbacks {
+                            return Err(syn::Error::new(
+                                span,
+                                format!("this object already has callbacks: `{first}`"),
+                            ));
+                        }
+                        entry.callbacks = Some(ident.clone());
+                    }
+                    Ok(())
+                })
+            }
+            ("param", Item::Static(st)) => param(st, &attr).map(|p| params.push(p)),
+            (kind, _) => Err(syn::Error::new_spanned(
+                &attr,
+                match kind {
+                    "livepatch" => "`#[livepatch]` marks a replacement function; this item is not a function",
+                    "callbacks" => "`#[callbacks]` goes on the type (a struct, enum or type alias) that implements `livepatch::Callbacks`",
+                    _ => "`#[param]` goes on a `static NAME: livepatch::IntParam`",
+                },
+            )),
+        };
+        if let Err(e) = result {
+            errors.push(e);
         }
-        found.push((object, new, span));
     }
     errors.finish()?;
+    Ok(Model { objects, params })
+}
 
-    let mut objects: Vec<Object> = Vec::new();
-    for (name, func, _) in found {
-        let key = name.as_ref().map(LitStr::value);
-        match objects.iter_mut().find(|o| o.name.as_ref().map(LitStr::value) == key) {
-            Some(o) => o.funcs.push(func),
-            None => objects.push(Object { name, funcs: vec![func] }),
+/// The object named `name`, added if new.
+fn object_entry(objects: &mut Vec<Object>, name: Option<LitStr>) -> &mut Object {
+    let key = object_key(&name);
+    match objects.iter().position(|o| object_key(&o.name) == key) {
+        Some(i) => &mut objects[i],
+        None => {
+            objects.push(Object { name, funcs: Vec::new(), callbacks: None });
+            objects.last_mut().unwrap()
         }
     }
-    Ok(objects)
+}
+
+/// A `#[livepatch]` function: its object, replacement and span.
+fn replacement(f: &ItemFn, attr: &Attribute) -> syn::Result<(Option<LitStr>, Replacement, Span)> {
+    let mut errors = Errors::default();
+    if let Err(e) = check_signature(f) {
+        errors.push(e);
+    }
+    let args = match FuncArgs::parse(attr) {
+        Ok(a) => a,
+        Err(e) => {
+            errors.push(e);
+            FuncArgs::default()
+        }
+    };
+    let ident = f.sig.ident.clone();
+    let span = ident.span();
+    let target = match args.target {
+        Some(t) => t,
+        None => {
+            let name = LitStr::new(&ident.to_string(), ident.span());
+            if let Err(e) = names::check_symbol_name(&name) {
+                errors.push(e);
+            }
+            name
+        }
+    };
+    errors.finish()?;
+    let object = args.object.filter(|o| o.value() != names::VMLINUX);
+    let sympos = args.sympos.map_or(0, |(v, _)| v);
+    Ok((object, Replacement { ident, target, sympos }, span))
+}
+
+/// A `#[param]` static.
+fn param(st: &syn::ItemStatic, attr: &Attribute) -> syn::Result<Param> {
+    let args = args::ParamArgs::parse(attr)?;
+    let ok_type = matches!(&*st.ty, syn::Type::Path(p)
+        if p.path.segments.last().is_some_and(|s| s.ident == "IntParam" && s.arguments.is_none()));
+    if !ok_type {
+        return Err(syn::Error::new_spanned(
+            &st.ty,
+            "a livepatch module parameter is a `livepatch::IntParam` (a C `int`)",
+        ));
+    }
+    if let syn::StaticMutability::Mut(m) = &st.mutability {
+        return Err(syn::Error::new(m.span, "a parameter static is not `mut`: `IntParam` handles the writes"));
+    }
+    Ok(Param { ident: st.ident.clone(), perm: args.perm, description: args.description })
 }
 
 #[cfg(test)]
@@ -227,8 +316,8 @@ mod tests {
 
     fn collect_from(tokens: proc_macro2::TokenStream) -> syn::Result<(ItemMod, Vec<Object>)> {
         let mut m: ItemMod = syn::parse2(tokens).unwrap();
-        let objects = collect(&mut m)?;
-        Ok((m, objects))
+        let model = collect(&mut m)?;
+        Ok((m, model.objects))
     }
 
     #[test]
@@ -296,6 +385,45 @@ mod tests {
     fn not_a_function() {
         let e = collect_from(quote! { mod fix { #[livepatch] static X: u8 = 0; } }).err().unwrap();
         assert!(e.to_string().contains("not a function"));
+    }
+
+    #[test]
+    fn callbacks_and_params() {
+        let mut m: ItemMod = syn::parse2(quote! {
+            mod fix {
+                #[callbacks("vmlinux", "test_klp_callbacks_mod")]
+                struct Demo;
+                #[param(perm = 0o644, description = "pre_patch_ret (default=0)")]
+                static pre_patch_ret: livepatch::IntParam = livepatch::IntParam::new(0);
+                #[livepatch(object = "test_klp_callbacks_busy", target = "busymod_work_func")]
+                unsafe extern "C" fn patched_work_func() {}
+            }
+        })
+        .unwrap();
+        let model = collect(&mut m).unwrap();
+        let objs: Vec<_> = model
+            .objects
+            .iter()
+            .map(|o| (o.name.as_ref().map(LitStr::value), o.callbacks.is_some(), o.funcs.len()))
+            .collect();
+        assert_eq!(
+            objs,
+            [
+                (None, true, 0),
+                (Some("test_klp_callbacks_mod".into()), true, 0),
+                (Some("test_klp_callbacks_busy".into()), false, 1)
+            ]
+        );
+        assert_eq!(model.params[0].ident, "pre_patch_ret");
+        assert_eq!(model.params[0].perm, 0o644);
+        let bad = |t: proc_macro2::TokenStream| {
+            collect(&mut syn::parse2(t).unwrap()).err().map(|e| e.to_string()).unwrap_or_default()
+        };
+        assert!(bad(quote!(mod f { #[callbacks] struct A; #[callbacks] struct B; })).contains("already has callbacks"));
+        assert!(bad(quote!(mod f { #[param] static X: i32 = 0; })).contains("IntParam"));
+        assert!(bad(quote!(mod f { #[param(perm = 0o666)] static X: IntParam = IntParam::new(0); }))
+            .contains("world-writable"));
+        assert!(bad(quote!(mod f { #[callbacks] fn f() {} })).contains("implements `livepatch::Callbacks`"));
     }
 
     #[test]

@@ -38,15 +38,14 @@ impl Func {
     pub const unsafe fn new(old_name: &'static CStr, new_func: *const c_void, old_sympos: u64) -> Self {
         // INVARIANT: `old_name` is `'static` and NUL-terminated; the caller
         // vouches for `new_func`.
-        Self(Opaque::new(bindings::klp_func {
-            old_name: old_name.as_ptr().cast(),
-            new_func: new_func.cast_mut(),
-            // `unsigned long` is 64 bits wide on every architecture with livepatch.
-            old_sympos: old_sympos as _,
-            // SAFETY: all-zero is the state the core expects of the internal
-            // fields of a static `klp_func` (null pointers, false, empty).
-            ..unsafe { core::mem::zeroed() }
-        }))
+        // SAFETY: all-zero is the state the core expects of the internal
+        // fields of a static `klp_func` (null pointers, false, empty lists).
+        let mut func: bindings::klp_func = unsafe { core::mem::zeroed() };
+        func.old_name = old_name.as_ptr().cast();
+        func.new_func = new_func.cast_mut();
+        // `unsigned long` is 64 bits wide on every architecture with livepatch.
+        func.old_sympos = old_sympos as _;
+        Self(Opaque::new(func))
     }
 
     /// The all-zero entry that ends a table.

@@ -35,12 +35,20 @@
 #![crate_name = "livepatch"]
 
 pub mod bindings;
+mod callbacks;
 mod func;
 mod layout;
 mod object;
+mod param;
 mod patch;
+mod state;
 
+pub use callbacks::{Callbacks, Context, Module, ModuleState, ObjectCallbacks, StateRef};
 pub use func::{Func, Funcs};
 pub use livepatch_macros::{livepatch, patch};
 pub use object::{Object, Objects};
+#[doc(hidden)]
+pub use param::KernelParam;
+pub use param::IntParam;
 pub use patch::Patch;
+pub use state::{State, States};

@@ -2,7 +2,7 @@
 
 //! The functions patched in vmlinux or in one module: `struct klp_object`.
 
-use crate::{bindings, Funcs};
+use crate::{bindings, Funcs, ObjectCallbacks};
 use core::ffi::CStr;
 use kernel::types::Opaque;
 
@@ -25,26 +25,31 @@ pub struct Object(Opaque<bindings::klp_object>);
 unsafe impl Sync for Object {}
 
 impl Object {
-    /// Describes the functions `funcs` patched in module `name` (`None`: vmlinux).
+    /// Describes the functions `funcs` patched in module `name` (`None`:
+    /// vmlinux), and the callbacks run when it is patched and unpatched.
     ///
     /// # Safety
     ///
     /// No other `Object` may refer to `funcs`: the core links each of its
     /// entries into this object's list of functions.
-    pub const unsafe fn new<const N: usize>(name: Option<&'static CStr>, funcs: &'static Funcs<N>) -> Self {
+    pub const unsafe fn new<const N: usize>(
+        name: Option<&'static CStr>,
+        funcs: &'static Funcs<N>,
+        callbacks: ObjectCallbacks,
+    ) -> Self {
         let name = match name {
             Some(n) => n.as_ptr().cast(),
             None => core::ptr::null(),
         };
         // INVARIANT: `name` is null or `'static`; `funcs` is terminated by
         // construction and exclusive to this object by the safety requirement.
-        Self(Opaque::new(bindings::klp_object {
-            name,
-            funcs: funcs.as_ptr(),
-            // SAFETY: all-zero is the state the core expects of the internal
-            // fields of a static `klp_object` (no callbacks, empty lists).
-            ..unsafe { core::mem::zeroed() }
-        }))
+        // SAFETY: all-zero is the state the core expects of the internal
+        // fields of a static `klp_object` (empty lists, no module).
+        let mut obj: bindings::klp_object = unsafe { core::mem::zeroed() };
+        obj.name = name;
+        obj.funcs = funcs.as_ptr();
+        obj.callbacks = callbacks.into_raw();
+        Self(Opaque::new(obj))
     }
 
     /// The all-zero entry that ends a table.

@@ -2,10 +2,10 @@
 
 //! A livepatch: `struct klp_patch`, and its registration.
 
-use crate::{bindings, Objects};
+use crate::{bindings, Objects, States};
 use kernel::{
     error::{code::EBUSY, to_result, Result},
-    sync::atomic::{AtomicFlag, Full},
+    sync::atomic::{AtomicFlag, Full, Release},
     types::Opaque,
     ThisModule,
 };
@@ -20,7 +20,8 @@ use kernel::{
 /// # Invariants
 ///
 /// - `inner.objs` points to a terminated [`Objects`] table whose objects and
-///   functions belong to this patch alone.
+///   functions belong to this patch alone; `inner.states` to a terminated
+///   [`States`] table.
 /// - `claimed` is set once, before `klp_enable_patch()` sees `inner`, so the
 ///   C struct is registered at most once.
 /// - From that call on, the patch is borrowed for `'static` ([`Patch::enable`]
@@ -38,26 +39,48 @@ pub struct Patch {
 unsafe impl Sync for Patch {}
 
 impl Patch {
-    /// Describes a patch of the objects in `objs`; `replace` makes it an
-    /// atomic-replace patch, which disables every other patch once enabled.
+    /// Describes a patch of the objects in `objs`, declaring the system
+    /// `states`; `replace` makes it an atomic-replace patch, which disables
+    /// every other patch once its transition completes.
     ///
     /// # Safety
     ///
     /// No other `Patch` may refer to `objs`: the core links each object into
     /// this patch's list.
-    pub const unsafe fn new<const N: usize>(objs: &'static Objects<N>, replace: bool) -> Self {
-        // INVARIANT: `objs` is terminated by construction and exclusive to
-        // this patch by the safety requirement; `claimed` starts unset.
-        Self {
-            inner: Opaque::new(bindings::klp_patch {
-                objs: objs.as_ptr(),
-                replace,
-                // SAFETY: all-zero is the state the core expects of the
-                // remaining fields (`mod` is set by `enable`, no states).
-                ..unsafe { core::mem::zeroed() }
-            }),
-            claimed: AtomicFlag::new(false),
+    pub const unsafe fn new<const N: usize, const M: usize>(
+        objs: &'static Objects<N>,
+        states: &'static States<M>,
+        replace: bool,
+    ) -> Self {
+        // SAFETY: all-zero is the state the core expects of the internal
+        // fields (`mod` is set by `enable`).
+        let mut patch: bindings::klp_patch = unsafe { core::mem::zeroed() };
+        patch.objs = objs.as_ptr();
+        patch.states = states.as_ptr();
+        patch.replace = replace;
+        // INVARIANT: the tables are terminated by construction and `objs` is
+        // exclusive to this patch by the safety requirement; `claimed` starts
+        // unset.
+        Self { inner: Opaque::new(patch), claimed: AtomicFlag::new(false) }
+    }
+
+    /// Makes the patch an atomic-replace patch or not, before it is enabled
+    /// (for example from a module parameter). Fails with `EBUSY` afterwards.
+    pub fn set_replace(&'static self, replace: bool) -> Result {
+        // Claim, write, release: `enable` cannot start in between.
+        if self.claimed.xchg(true, Full) {
+            return Err(EBUSY);
         }
+        // SAFETY: `inner` is valid for `'static`; having won `claimed`, this
+        // is the only access to it.
+        unsafe { (*self.inner.get()).replace = replace };
+        self.claimed.store(false, Release);
+        Ok(())
+    }
+
+    /// The C struct, for the core's lookups (`klp_get_state()`).
+    pub(crate) fn as_raw(&self) -> *mut bindings::klp_patch {
+        self.inner.get()
     }
 
     /// Registers and enables the patch: `klp_enable_patch()`.
