@@ -7,7 +7,7 @@ use std::ffi::CString;
 
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::{parse_quote, Ident, Item, ItemFn, ItemMod, LitBool, LitStr};
+use syn::{parse_quote, Ident, Item, ItemMod, LitBool, LitStr};
 
 use crate::{
     args::{ModuleArgs, PatchArgs, Replace},
@@ -45,11 +45,9 @@ pub(crate) fn patch(attr: TokenStream, item: TokenStream) -> syn::Result<TokenSt
     let mut generated = descriptors(&model, &args);
     generated.extend(model.params.iter().flat_map(param));
     let (_, items) = module.content.as_mut().expect("model::collect checked the module is inline");
+    generated.extend(model.objects.iter().flat_map(|o| &o.funcs).flat_map(entry));
     for item in items.iter_mut() {
         match item {
-            Item::Fn(f) if model.objects.iter().flat_map(|o| &o.funcs).any(|r| r.ident == f.sig.ident) => {
-                name_symbol(f)
-            }
             // Parameters are named as users type them: `replace=1`.
             Item::Static(st) if model.params.iter().any(|p| p.ident == st.ident) => {
                 st.attrs.push(parse_quote!(#[allow(non_upper_case_globals)]))
@@ -81,18 +79,50 @@ pub(crate) fn stray_livepatch(_attr: TokenStream, item: TokenStream) -> TokenStr
     quote! { #err #item }
 }
 
-/// Gives a replacement a readable global symbol (`livepatch_<name>`, as the
-/// C samples name theirs) for kallsyms and stack traces, unless the user
-/// named it already.
-fn name_symbol(f: &mut ItemFn) {
-    let named = f
-        .attrs
-        .iter()
-        .any(|a| a.path().is_ident("no_mangle") || a.path().is_ident("export_name"));
-    if !named {
-        let symbol = LitStr::new(&format!("livepatch_{}", f.sig.ident), f.sig.ident.span());
-        f.attrs.push(parse_quote!(#[export_name = #symbol]));
-    }
+/// The entry symbol of a replacement: what `klp_func.new_func` points to.
+fn entry_symbol(r: &Replacement) -> String {
+    format!("livepatch_{}", r.ident)
+}
+
+fn entry_static(r: &Replacement) -> Ident {
+    format_ident!("__LIVEPATCH_ENTRY_{}", r.ident)
+}
+
+/// The entry of a replacement, named `livepatch_<fn>` as the C samples name
+/// theirs: on x86_64, a stub with an ftrace site (`call __fentry__`, which
+/// objtool records in `__mcount_loc`) that jumps to the Rust function, so the
+/// replacement can be traced with ftrace like a C one (rustc emits no ftrace
+/// site of its own). The jump keeps every argument register and the stack as
+/// the core left them. Elsewhere, the Rust function itself.
+fn entry(r: &Replacement) -> Vec<Item> {
+    let ident = &r.ident;
+    let symbol = entry_symbol(r);
+    let stat = entry_static(r);
+    let lines = [
+        format!(".pushsection .text.{symbol},\"ax\",@progbits"),
+        format!(".globl {symbol}"),
+        format!(".type {symbol},@function"),
+        ".p2align 4".to_string(),
+        format!("{symbol}:"),
+        "endbr64".to_string(),
+        "call __fentry__".to_string(),
+        "jmp {target}".to_string(),
+        format!(".size {symbol}, .-{symbol}"),
+        ".popsection".to_string(),
+    ];
+    vec![
+        parse_quote! {
+            #[cfg(target_arch = "x86_64")]
+            ::core::arch::global_asm!(#(#lines),*, target = sym #ident);
+        },
+        parse_quote! {
+            #[cfg(target_arch = "x86_64")]
+            extern "C" {
+                #[link_name = #symbol]
+                static #stat: u8;
+            }
+        },
+    ]
 }
 
 fn c_str(lit: &LitStr) -> Literal {
@@ -105,11 +135,24 @@ fn c_str(lit: &LitStr) -> Literal {
 fn func(r: &Replacement) -> TokenStream {
     let Replacement { ident, target, sympos } = r;
     let target = c_str(target);
+    let stat = entry_static(r);
     quote_spanned! {ident.span()=>
         // SAFETY: `#[livepatch]` on `#ident` asserts that it is an `unsafe extern "C" fn` with
-        // the signature of the C function it replaces; it is a function item of this module, so
-        // it lives as long as the descriptors that point to it.
-        unsafe { ::livepatch::Func::new(#target, #ident as *const ::core::ffi::c_void, #sympos) }
+        // the signature of the C function it replaces, and its entry stub only jumps to it; both
+        // are code of this module, so they live as long as the descriptors that point to them.
+        unsafe {
+            ::livepatch::Func::new(
+                #target,
+                {
+                    #[cfg(target_arch = "x86_64")]
+                    let entry = (&raw const #stat).cast::<::core::ffi::c_void>();
+                    #[cfg(not(target_arch = "x86_64"))]
+                    let entry = #ident as *const ::core::ffi::c_void;
+                    entry
+                },
+                #sympos,
+            )
+        }
     }
 }
 
@@ -273,8 +316,10 @@ mod tests {
             },
         );
         for want in [
-            r#"export_name = "livepatch_cmdline_proc_show""#,
-            r#"Func :: new (c"cmdline_proc_show" , cmdline_proc_show as * const :: core :: ffi :: c_void , 0u64)"#,
+            r#""livepatch_cmdline_proc_show:" , "endbr64" , "call __fentry__" , "jmp {target}""#,
+            "target = sym cmdline_proc_show",
+            r#"link_name = "livepatch_cmdline_proc_show""#,
+            r#"Func :: new (c"cmdline_proc_show" , { # [cfg (target_arch = "x86_64")] let entry = (& raw const __LIVEPATCH_ENTRY_cmdline_proc_show)"#,
             "static __LIVEPATCH_FUNCS_0 : :: livepatch :: Funcs < 1usize >",
             "Object :: new (:: core :: option :: Option :: None , & __LIVEPATCH_FUNCS_0 , :: livepatch :: ObjectCallbacks :: NONE)",
             "Patch :: new (& __LIVEPATCH_OBJECTS , & __LIVEPATCH_STATES , false)",
@@ -301,12 +346,13 @@ mod tests {
             },
         );
         assert!(out.contains(r#"Option :: Some (c"test_klp_livepatch_mod")"#), "{out}");
-        assert!(out.contains(r#"Func :: new (c"f" , g as"#), "{out}");
+        assert!(out.contains(r#"Func :: new (c"f" ,"#), "{out}");
+        assert!(out.contains("let entry = g as * const"), "{out}");
         assert!(out.contains("2u64"), "{out}");
         assert!(out.contains("Patch :: new (& __LIVEPATCH_OBJECTS , & __LIVEPATCH_STATES , true)"), "{out}");
         assert!(out.contains("Objects < 2usize >"), "{out}");
         // A user-chosen symbol name is kept; no module! without `name`.
-        assert!(!out.contains("livepatch_h"), "{out}");
+        assert!(out.contains("# [no_mangle] unsafe extern \"C\" fn h"), "{out}");
         assert!(!out.contains("module !"), "{out}");
     }
 
