@@ -1,0 +1,133 @@
+//! The command line.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Operate Linux kernel livepatches: list, load, disable, unload, force,
+/// inspect a module file, per-task state.
+#[derive(Debug, Parser)]
+#[command(name = "klp", version, after_help = crate::error::exit_codes_help())]
+pub struct Cli {
+    /// Read and write the kernel interfaces under this directory instead of
+    /// / (tests; system calls still go to the running kernel).
+    #[arg(long, global = true, hide = true, default_value = "/")]
+    pub root: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Every loaded patch: enabled, transition, replace, stack_order, its
+    /// objects (patched) and functions.
+    List {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Load a livepatch module and wait for its transition; refuses a module
+    /// that is not a livepatch or not built for the running kernel.
+    Load(LoadArgs),
+    /// Disable a patch (back to the original functions) and wait; the
+    /// module stays loaded.
+    Disable {
+        name: String,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Disable a patch, wait, and remove its module.
+    Unload {
+        name: String,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Complete a stalled transition now. The module can then never be
+    /// removed.
+    Force {
+        name: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// What a module file patches, read from the file, and whether it fits
+    /// the running kernel.
+    Info {
+        file: PathBuf,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Per-task patch state summary and the transition in progress.
+    Status {
+        /// List every task with its state.
+        #[arg(long)]
+        all: bool,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("what").required(true).args(["file", "all"]))]
+pub struct LoadArgs {
+    /// The module file (.ko).
+    pub file: Option<PathBuf>,
+    /// Module parameters, `param=value`.
+    #[arg(requires = "file")]
+    pub params: Vec<String>,
+    /// Load every *.ko of DIR in name order (skipping loaded ones), e.g. at
+    /// boot; goes on past a failed module.
+    #[arg(long, value_name = "DIR", conflicts_with = "file")]
+    pub all: Option<PathBuf>,
+    #[command(flatten)]
+    pub wait: WaitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// Seconds to wait for the transition before reporting the tasks that
+    /// block it.
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub timeout: u64,
+    /// No progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn load_takes_a_file_and_params_or_all() {
+        let cli =
+            Cli::try_parse_from(["klp", "load", "a.ko", "x=1", "y=2", "--timeout", "5"]).unwrap();
+        let Command::Load(a) = cli.command else {
+            panic!()
+        };
+        assert_eq!(a.file.unwrap(), PathBuf::from("a.ko"));
+        assert_eq!(a.params, ["x=1", "y=2"]);
+        assert_eq!(a.wait.timeout, 5);
+        let cli = Cli::try_parse_from(["klp", "load", "--all", "/d"]).unwrap();
+        let Command::Load(a) = cli.command else {
+            panic!()
+        };
+        assert_eq!(a.all.unwrap(), PathBuf::from("/d"));
+        assert!(Cli::try_parse_from(["klp", "load"]).is_err());
+        assert!(Cli::try_parse_from(["klp", "load", "a.ko", "--all", "/d"]).is_err());
+    }
+
+    #[test]
+    fn usage_errors_exit_2() {
+        let e = Cli::try_parse_from(["klp", "frobnicate"]).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+    }
+}

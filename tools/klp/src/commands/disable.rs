@@ -1,0 +1,149 @@
+//! `klp disable NAME`, `klp unload NAME`, `klp force NAME`.
+
+use super::{say, Ctx};
+use crate::error::{Error, Result};
+use crate::livepatch::{self, Patch};
+use crate::sys::{describe_errno, write_attr};
+use crate::wait::{wait, Goal, WaitOptions};
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+/// Disables patch `name` and waits until every task runs the original
+/// functions again. The module stays loaded.
+pub fn disable(ctx: &Ctx, name: &str, out: &mut dyn Write) -> Result<()> {
+    ctx.require_root("klp disable")?;
+    let patch = livepatch::require(&ctx.sys, name)?;
+    disable_and_wait(ctx, &patch)?;
+    say!(out, "{name}: disabled (original functions restored); its module is still loaded (klp unload {name} removes it)");
+    Ok(())
+}
+
+/// Disables patch `name` (if it still is enabled), waits, and removes its
+/// module. A livepatch module already disabled is just removed.
+pub fn unload(ctx: &Ctx, name: &str, out: &mut dyn Write) -> Result<()> {
+    ctx.require_root("klp unload")?;
+    ctx.sys.require_livepatch()?;
+    match livepatch::read(&ctx.sys, name)? {
+        Some(patch) => {
+            disable_and_wait(ctx, &patch)?;
+            say!(out, "{name}: disabled (original functions restored)");
+        }
+        None if ctx.sys.module_loaded(name) && ctx.sys.module_is_livepatch(name) => {}
+        None => {
+            return Err(Error::UnknownPatch {
+                name: name.into(),
+                loaded: livepatch::names(&ctx.sys),
+            })
+        }
+    }
+    remove_module(ctx, name)?;
+    say!(out, "{name}: module removed");
+    Ok(())
+}
+
+/// Forces the transition of `name` to complete, after printing the warning
+/// to `warn` and getting `confirm()`.
+pub fn force(
+    ctx: &Ctx,
+    name: &str,
+    confirm: impl FnOnce() -> bool,
+    out: &mut dyn Write,
+    warn: &mut dyn Write,
+) -> Result<()> {
+    ctx.require_root("klp force")?;
+    let patch = livepatch::require(&ctx.sys, name)?;
+    if !patch.transition {
+        return Err(Error::Failed(format!(
+            "{name} is not in transition (enabled={}): force only completes a transition in progress; nothing was done",
+            patch.enabled as u8
+        )));
+    }
+    say!(
+        warn,
+        "WARNING: forcing marks every task as switched without checking its stack: a task still \
+         running an old function may misbehave. The module of {name} can then NEVER be removed \
+         (until reboot). Use it only if the patch's author says the patch is safe to force."
+    );
+    if !confirm() {
+        return Err(Error::Failed(
+            "not confirmed (use --yes); nothing was done".into(),
+        ));
+    }
+    let path = ctx.sys.patch_dir(name).join("force");
+    write_attr(&path, "1").map_err(|e| {
+        Error::Failed(format!(
+            "writing 1 to {} failed: {}; nothing was done",
+            path.display(),
+            describe_errno(&e)
+        ))
+    })?;
+    let goal = if patch.enabled {
+        Goal::Patched
+    } else {
+        Goal::Unpatched
+    };
+    wait(&ctx.sys, name, goal, ctx.wait)
+        .map_err(|e| Error::Failed(format!("{name} was forced, but: {e}")))?;
+    say!(
+        out,
+        "{name}: transition forced to completion; its module can never be removed"
+    );
+    Ok(())
+}
+
+/// Starts disabling `patch` (unless it is being disabled already) and waits
+/// for the transition.
+fn disable_and_wait(ctx: &Ctx, patch: &Patch) -> Result<()> {
+    let name = &patch.name;
+    if patch.enabled {
+        // During a transition to patched this reverses it.
+        let path = ctx.sys.patch_dir(name).join("enabled");
+        write_attr(&path, "0").map_err(|e| {
+            let hint = if e.raw_os_error() == Some(libc::EBUSY) {
+                " (another patch is in transition: see klp status)"
+            } else {
+                ""
+            };
+            Error::Failed(format!(
+                "cannot disable {name}: writing 0 to {} failed: {}{hint}; {name} is still enabled",
+                path.display(),
+                describe_errno(&e)
+            ))
+        })?;
+    }
+    wait(&ctx.sys, name, Goal::Unpatched, ctx.wait).map_err(|e| match e {
+        Error::Timeout(report) => {
+            Error::Timeout(format!("{name} is being disabled but not yet: {report}"))
+        }
+        other => other,
+    })
+}
+
+/// `delete_module`, retried while the module is still busy: the core drops
+/// its reference to the module only after freeing the patch.
+fn remove_module(ctx: &Ctx, name: &str) -> Result<()> {
+    let opts: WaitOptions = ctx.wait;
+    let start = Instant::now();
+    loop {
+        match ctx.kernel.delete_module(name) {
+            Ok(()) => return Ok(()),
+            Err(e) if is_busy(&e) && start.elapsed() < opts.timeout.max(Duration::from_secs(1)) => {
+                std::thread::sleep(opts.poll);
+            }
+            Err(e) => {
+                return Err(Error::Failed(format!(
+                    "{name} is disabled but its module could not be removed: {}. If its transition was \
+                     forced it can never be removed; otherwise retry: klp unload {name}",
+                    describe_errno(&e)
+                )))
+            }
+        }
+    }
+}
+
+fn is_busy(e: &std::io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::EAGAIN | libc::EBUSY))
+}
+
+#[cfg(test)]
+mod tests;

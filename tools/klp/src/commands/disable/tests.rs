@@ -1,0 +1,142 @@
+use super::super::test_ctx::{capture, ctx};
+use super::*;
+use crate::testutil::{FakeKernel, FakePatch, FakeRoot};
+
+#[test]
+fn disable_writes_0_and_waits() {
+    let fake = FakeRoot::new();
+    fake.add_patch(&FakePatch::new("lp"));
+    // The fake kernel "finishes" at once: enabled=0, transition=0.
+    let k = FakeKernel::new(fake.root());
+    let (r, text) = capture(|out| disable(&ctx(&fake, &k), "lp", out));
+    r.unwrap();
+    assert_eq!(fake.read("sys/kernel/livepatch/lp/enabled"), "0");
+    assert!(text.starts_with("lp: disabled"), "{text}");
+    assert!(k.calls().is_empty(), "disable must not remove the module");
+}
+
+#[test]
+fn unknown_names_and_not_root() {
+    let fake = FakeRoot::new();
+    fake.add_patch(&FakePatch::new("lp"));
+    let mut k = FakeKernel::new(fake.root());
+    for f in [disable, unload] {
+        let (r, _) = capture(|out| f(&ctx(&fake, &k), "nope", out));
+        let err = r.unwrap_err();
+        assert_eq!(err.exit_code(), 5);
+        assert!(err.to_string().contains("(loaded: lp)"), "{err}");
+    }
+    let (r, _) = capture(|out| force(&ctx(&fake, &k), "nope", || true, out, &mut Vec::new()));
+    assert_eq!(r.unwrap_err().exit_code(), 5);
+    k.root_user = false;
+    let (r, _) = capture(|out| disable(&ctx(&fake, &k), "lp", out));
+    assert_eq!(r.unwrap_err().exit_code(), 3);
+    assert_eq!(fake.read("sys/kernel/livepatch/lp/enabled"), "1\n");
+}
+
+#[test]
+fn a_stalled_disable_is_reported() {
+    let fake = FakeRoot::new();
+    fake.add_patch(&FakePatch::new("lp").enabled(false).transition(true));
+    fake.add_task(3, 3, "busy", Some(1));
+    let k = FakeKernel::new(fake.root());
+    let (r, _) = capture(|out| unload(&ctx(&fake, &k), "lp", out));
+    let err = r.unwrap_err();
+    assert_eq!(err.exit_code(), 7);
+    assert!(
+        err.to_string()
+            .starts_with("lp is being disabled but not yet: timed out"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("comm busy"), "{err}");
+    assert!(k.calls().is_empty(), "nothing removed while in transition");
+}
+
+#[test]
+fn unload_disables_then_removes() {
+    let fake = FakeRoot::new();
+    fake.add_patch(&FakePatch::new("lp"));
+    let k = FakeKernel::new(fake.root());
+    let (r, text) = capture(|out| unload(&ctx(&fake, &k), "lp", out));
+    r.unwrap();
+    assert_eq!(k.calls(), ["delete lp"]);
+    assert_eq!(
+        text,
+        "lp: disabled (original functions restored)\nlp: module removed\n"
+    );
+    assert!(!fake.sys().module_dir("lp").exists());
+}
+
+#[test]
+fn unload_of_an_already_disabled_livepatch_module() {
+    let fake = FakeRoot::new();
+    fake.write("sys/module/lp/taint", "K\n");
+    fake.write("sys/module/lp/refcnt", "0\n");
+    fake.write("sys/module/plain/taint", "\n");
+    fake.write("sys/module/plain/refcnt", "0\n");
+    let k = FakeKernel::new(fake.root());
+    let (r, _) = capture(|out| unload(&ctx(&fake, &k), "lp", out));
+    r.unwrap();
+    let (r, _) = capture(|out| unload(&ctx(&fake, &k), "plain", out));
+    assert_eq!(
+        r.unwrap_err().exit_code(),
+        5,
+        "klp unload must not remove ordinary modules"
+    );
+    assert_eq!(k.calls(), ["delete lp"]);
+}
+
+#[test]
+fn unload_says_what_it_left_when_removal_fails() {
+    let fake = FakeRoot::new();
+    fake.add_patch(&FakePatch::new("lp"));
+    let mut k = FakeKernel::new(fake.root());
+    k.delete_errno = Some(libc::EPERM);
+    let (r, text) = capture(|out| unload(&ctx(&fake, &k), "lp", out));
+    let err = r.unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("lp is disabled but its module could not be removed"),
+        "{err}"
+    );
+    assert!(text.contains("lp: disabled"), "{text}");
+}
+
+#[test]
+fn force_needs_a_transition_and_a_confirmation() {
+    let fake = FakeRoot::new();
+    fake.add_patch(&FakePatch::new("idle"));
+    fake.add_patch(&FakePatch::new("stuck").transition(true));
+    let k = FakeKernel::new(fake.root());
+    let (r, _) = capture(|out| force(&ctx(&fake, &k), "idle", || true, out, &mut Vec::new()));
+    assert!(r.unwrap_err().to_string().contains("not in transition"));
+    assert_eq!(fake.read("sys/kernel/livepatch/idle/force"), "");
+
+    let mut warn = Vec::new();
+    let (r, _) = capture(|out| force(&ctx(&fake, &k), "stuck", || false, out, &mut warn));
+    assert!(r.unwrap_err().to_string().contains("not confirmed"));
+    assert!(String::from_utf8(warn)
+        .unwrap()
+        .contains("can then NEVER be removed"));
+    assert_eq!(fake.read("sys/kernel/livepatch/stuck/force"), "");
+}
+
+#[test]
+fn force_writes_1() {
+    let fake = FakeRoot::new();
+    fake.add_patch(&FakePatch::new("stuck").transition(true));
+    let k = FakeKernel::new(fake.root());
+    let root = fake.root().to_path_buf();
+    // The "kernel" completes the transition once force is written.
+    let kernel = std::thread::spawn(move || {
+        let d = root.join("sys/kernel/livepatch/stuck");
+        while std::fs::read_to_string(d.join("force")).unwrap() != "1" {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::fs::write(d.join("transition"), "0\n").unwrap();
+    });
+    let (r, text) = capture(|out| force(&ctx(&fake, &k), "stuck", || true, out, &mut Vec::new()));
+    kernel.join().unwrap();
+    r.unwrap();
+    assert!(text.contains("can never be removed"), "{text}");
+}

@@ -1,0 +1,171 @@
+//! `klp info FILE.ko`: what a module patches, read from the file, and
+//! whether it fits the running kernel.
+
+use super::{print_json, say, Ctx};
+use crate::descriptors::Descriptors;
+use crate::error::{Error, Result};
+use crate::fit::{self, Fit};
+use crate::kofile::KoFile;
+use serde::Serialize;
+use std::io::Write;
+use std::path::Path;
+
+#[derive(Serialize)]
+struct InfoJson<'a> {
+    file: &'a Path,
+    name: String,
+    livepatch: bool,
+    vermagic: Option<&'a str>,
+    /// `None` when no descriptors were found in the file.
+    patch: Option<&'a Descriptors>,
+    fits: bool,
+    checks: &'a [fit::Check],
+}
+
+/// Prints the module's identity, its patch (objects, functions, sympos,
+/// replace) and the fit checks. Exits 0 whenever the file could be read.
+pub fn info(ctx: &Ctx, path: &Path, json: bool, out: &mut dyn Write) -> Result<()> {
+    let ko = KoFile::read(path).map_err(|reason| Error::Refused {
+        file: path.into(),
+        reason,
+    })?;
+    let fit = fit::check(&ctx.sys, &ko);
+    if json {
+        return print_json(
+            out,
+            &InfoJson {
+                file: path,
+                name: ko.name(),
+                livepatch: ko.is_livepatch(),
+                vermagic: ko.modinfo("vermagic"),
+                patch: ko.descriptors.as_ref(),
+                fits: fit.fits,
+                checks: &fit.checks,
+            },
+        );
+    }
+    say!(out, "file:      {}", path.display());
+    say!(out, "name:      {}", ko.name());
+    say!(
+        out,
+        "livepatch: {}",
+        if ko.is_livepatch() { "yes" } else { "no" }
+    );
+    say!(
+        out,
+        "vermagic:  {}",
+        ko.modinfo("vermagic").unwrap_or("(none)").trim_end()
+    );
+    match &ko.descriptors {
+        Some(d) => print_patch(d, out),
+        None => say!(
+            out,
+            "patches:   (no klp descriptors found in the module's data)"
+        ),
+    }
+    print_fit(&fit, out);
+    Ok(())
+}
+
+fn print_patch(d: &Descriptors, out: &mut dyn Write) {
+    say!(out, "replace:   {}", if d.replace { "yes" } else { "no" });
+    say!(out, "patches:");
+    for o in &d.objects {
+        say!(out, "  {}", o.name);
+        for f in &o.functions {
+            let new = f
+                .replacement
+                .as_deref()
+                .map(|r| format!(" -> {r}"))
+                .unwrap_or_default();
+            say!(out, "    {} sympos={}{new}", f.name, f.sympos);
+        }
+    }
+}
+
+fn print_fit(fit: &Fit, out: &mut dyn Write) {
+    say!(
+        out,
+        "fits the running kernel: {}",
+        if fit.fits { "yes" } else { "no" }
+    );
+    for c in &fit.checks {
+        let mark = match c.ok {
+            Some(true) => "ok  ",
+            Some(false) => "FAIL",
+            None => "?   ",
+        };
+        say!(out, "  {mark} {}: {}", c.what, c.detail);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_ctx::{capture, ctx};
+    use super::*;
+    use crate::testutil::{klp_module, FakeKernel, FakeRoot, KoFunc, KoObject, Layout};
+
+    fn sample(fake: &FakeRoot) -> std::path::PathBuf {
+        let objects = [KoObject {
+            name: None,
+            funcs: vec![KoFunc {
+                name: "cmdline_proc_show",
+                sympos: 0,
+                replacement: "livepatch_cmdline_proc_show",
+            }],
+        }];
+        let ko = klp_module(
+            &[
+                "livepatch=Y",
+                "name=lp",
+                "vermagic=7.2.13 SMP preempt mod_unload ",
+            ],
+            &objects,
+            true,
+            Layout::C,
+        );
+        fake.add_file("lp.ko", &ko)
+    }
+
+    #[test]
+    fn human_output() {
+        let fake = FakeRoot::new();
+        fake.write("proc/kallsyms", "0 T cmdline_proc_show\n");
+        let file = sample(&fake);
+        let k = FakeKernel::new(fake.root());
+        let (r, text) = capture(|out| info(&ctx(&fake, &k), &file, false, out));
+        r.unwrap();
+        let expected = "name:      lp\nlivepatch: yes\nvermagic:  7.2.13 SMP preempt mod_unload\nreplace:   yes\npatches:\n  vmlinux\n    cmdline_proc_show sympos=0 -> livepatch_cmdline_proc_show\nfits the running kernel: yes\n";
+        assert!(text.contains(expected), "{text}");
+        assert!(
+            text.contains("  ok   vmlinux:cmdline_proc_show: found in /proc/kallsyms\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn json_output() {
+        let fake = FakeRoot::new();
+        fake.write("proc/kallsyms", "");
+        let file = sample(&fake);
+        let k = FakeKernel::new(fake.root());
+        let (r, text) = capture(|out| info(&ctx(&fake, &k), &file, true, out));
+        r.unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["name"], "lp");
+        assert_eq!(v["patch"]["replace"], true);
+        assert_eq!(
+            v["patch"]["objects"][0]["functions"][0]["name"],
+            "cmdline_proc_show"
+        );
+        assert_eq!(v["fits"], false, "the symbol is missing from kallsyms");
+    }
+
+    #[test]
+    fn unreadable_files_are_refused() {
+        let fake = FakeRoot::new();
+        let k = FakeKernel::new(fake.root());
+        let (r, _) = capture(|out| info(&ctx(&fake, &k), &fake.root().join("nope.ko"), false, out));
+        assert_eq!(r.unwrap_err().exit_code(), 6);
+    }
+}

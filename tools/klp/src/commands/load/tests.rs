@@ -1,0 +1,188 @@
+use super::super::test_ctx::{capture, ctx};
+use super::*;
+use crate::testutil::{klp_module, FakeKernel, FakePatch, FakeRoot, Ko, KoFunc, KoObject, Layout};
+
+const GOOD: &[&str] = &[
+    "livepatch=Y",
+    "name=lp",
+    "vermagic=7.2.13 SMP preempt mod_unload ",
+];
+
+fn livepatch_ko(modinfo: &[&str]) -> Vec<u8> {
+    let objects = [KoObject {
+        name: None,
+        funcs: vec![KoFunc {
+            name: "f",
+            sympos: 0,
+            replacement: "livepatch_f",
+        }],
+    }];
+    klp_module(modinfo, &objects, false, Layout::Rust)
+}
+
+fn kernel_loading(fake: &FakeRoot, patch: FakePatch) -> FakeKernel {
+    let mut k = FakeKernel::new(fake.root());
+    k.loads = Some(patch);
+    k
+}
+
+#[test]
+fn loads_with_params_and_waits() {
+    let fake = FakeRoot::new();
+    let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
+    let k = kernel_loading(&fake, FakePatch::new("lp"));
+    let params = ["a=1".to_string(), "b=x".to_string()];
+    let (r, text) = capture(|out| load_file(&ctx(&fake, &k), &file, &params, false, out));
+    assert_eq!(r.unwrap(), Loaded::Loaded("lp".into()));
+    assert_eq!(k.calls(), ["load a=1 b=x"]);
+    assert!(
+        text.ends_with("lp: enabled, transition finished\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn refuses_a_module_that_is_not_a_livepatch() {
+    let fake = FakeRoot::new();
+    let file = fake.add_file(
+        "plain.ko",
+        &Ko::new(&["name=plain", "vermagic=7.2.13 SMP"]).bytes(),
+    );
+    let k = FakeKernel::new(fake.root());
+    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    let err = r.unwrap_err();
+    assert_eq!(err.exit_code(), 6);
+    assert!(
+        err.to_string()
+            .contains("not a livepatch: its modinfo has no livepatch=Y; nothing was loaded"),
+        "{err}"
+    );
+    assert!(k.calls().is_empty());
+}
+
+#[test]
+fn refuses_a_vermagic_mismatch() {
+    let fake = FakeRoot::new();
+    let file = fake.add_file(
+        "lp.ko",
+        &livepatch_ko(&["livepatch=Y", "name=lp", "vermagic=6.1.0 SMP"]),
+    );
+    let k = FakeKernel::new(fake.root());
+    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    let err = r.unwrap_err();
+    assert_eq!(err.exit_code(), 6);
+    assert!(
+        err.to_string()
+            .contains("built for kernel 6.1.0 but the running kernel is 7.2.13"),
+        "{err}"
+    );
+    assert!(k.calls().is_empty());
+}
+
+#[test]
+fn refuses_when_not_root_or_no_livepatch_support() {
+    let fake = FakeRoot::new();
+    let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
+    let mut k = FakeKernel::new(fake.root());
+    k.root_user = false;
+    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    assert_eq!(r.unwrap_err().exit_code(), 3);
+    k.root_user = true;
+    std::fs::remove_dir(fake.sys().livepatch_dir()).unwrap();
+    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    assert_eq!(r.unwrap_err().exit_code(), 4);
+    assert!(k.calls().is_empty());
+}
+
+#[test]
+fn kernel_refusal_says_nothing_was_loaded() {
+    let fake = FakeRoot::new();
+    let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
+    let mut k = FakeKernel::new(fake.root());
+    k.load_errno = Some(libc::EINVAL);
+    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    let err = r.unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert!(
+        err.to_string().contains("(EINVAL); nothing was loaded"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_stalled_transition_is_reported_and_left_as_is() {
+    let fake = FakeRoot::new();
+    fake.add_task(9, 9, "blocker", Some(0));
+    let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
+    let k = kernel_loading(&fake, FakePatch::new("lp").transition(true));
+    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    let err = r.unwrap_err();
+    assert_eq!(err.exit_code(), 7);
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("lp is loaded but not fully applied: timed out"),
+        "{msg}"
+    );
+    assert!(msg.contains("pid 9 tid 9 comm blocker"), "{msg}");
+    assert!(fake.sys().patch_dir("lp").exists());
+}
+
+#[test]
+fn already_loaded() {
+    let fake = FakeRoot::new();
+    fake.add_patch(&FakePatch::new("lp"));
+    let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
+    let k = FakeKernel::new(fake.root());
+    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    assert!(r
+        .unwrap_err()
+        .to_string()
+        .contains("already loaded; nothing was done"));
+    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], true, out));
+    assert_eq!(r.unwrap(), Loaded::AlreadyLoaded("lp".into()));
+    assert!(k.calls().is_empty());
+}
+
+#[test]
+fn load_all_goes_on_past_failures_in_name_order() {
+    let fake = FakeRoot::new();
+    fake.add_patch(&FakePatch::new("lp"));
+    fake.add_file("d/20-lp.ko", &livepatch_ko(GOOD));
+    fake.add_file(
+        "d/10-plain.ko",
+        &Ko::new(&["name=plain", "vermagic=7.2.13"]).bytes(),
+    );
+    fake.add_file(
+        "d/30-new.ko",
+        &livepatch_ko(&["livepatch=Y", "name=new", "vermagic=7.2.13 SMP"]),
+    );
+    fake.add_file("d/README", b"not a module");
+    let k = kernel_loading(&fake, FakePatch::new("new"));
+    let (r, text) = capture(|out| load_all(&ctx(&fake, &k), &fake.root().join("d"), out));
+    let err = r.unwrap_err();
+    assert_eq!(err.exit_code(), 8);
+    assert_eq!(err.to_string(), "1 of 3 modules failed to load (see above)");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("error: ")
+            && lines[0].contains("10-plain.ko")
+            && lines[0].contains("not a livepatch"),
+        "{text}"
+    );
+    assert!(
+        lines[1].starts_with("lp: already loaded, skipped"),
+        "{text}"
+    );
+    assert!(lines[2].starts_with("new: loaded from"), "{text}");
+    assert_eq!(k.calls(), ["load"]);
+}
+
+#[test]
+fn load_all_of_an_empty_dir_is_fine() {
+    let fake = FakeRoot::new();
+    std::fs::create_dir(fake.root().join("d")).unwrap();
+    let k = FakeKernel::new(fake.root());
+    let (r, text) = capture(|out| load_all(&ctx(&fake, &k), &fake.root().join("d"), out));
+    r.unwrap();
+    assert!(text.contains("nothing to load"));
+}

@@ -1,0 +1,80 @@
+//! The `klp` commands. Each takes a [`Ctx`] and writes what it did to `out`.
+
+mod disable;
+mod info;
+mod list;
+mod load;
+mod status;
+
+pub use disable::{disable, force, unload};
+pub use info::info;
+pub use list::list;
+pub use load::{load_all, load_file, Loaded};
+pub use status::status;
+
+use crate::error::{Error, Result};
+use crate::kernel::Kernel;
+use crate::sys::Sys;
+use crate::wait::WaitOptions;
+
+/// What every command works with.
+pub struct Ctx<'a> {
+    pub sys: Sys,
+    pub kernel: &'a dyn Kernel,
+    pub wait: WaitOptions,
+}
+
+impl Ctx<'_> {
+    /// Fails with [`Error::NotRoot`] unless the caller is root.
+    pub fn require_root(&self, action: &'static str) -> Result<()> {
+        if self.kernel.is_root() {
+            Ok(())
+        } else {
+            Err(Error::NotRoot { action })
+        }
+    }
+}
+
+/// Writes to the command's output; a closed stdout (`klp list | head`) is
+/// not an error worth reporting.
+macro_rules! say {
+    ($out:expr, $($arg:tt)*) => {{
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+pub(crate) use say;
+
+/// Serialises `value` as pretty JSON to `out`.
+fn print_json(out: &mut dyn std::io::Write, value: &impl serde::Serialize) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::Failed(format!("JSON output: {e}")))?;
+    say!(out, "{text}");
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod test_ctx {
+    use super::*;
+    use crate::testutil::{FakeKernel, FakeRoot};
+    use std::time::Duration;
+
+    /// A context over `fake` and `kernel` with short waits.
+    pub fn ctx<'a>(fake: &FakeRoot, kernel: &'a FakeKernel) -> Ctx<'a> {
+        Ctx {
+            sys: fake.sys(),
+            kernel,
+            wait: WaitOptions {
+                timeout: Duration::from_millis(100),
+                poll: Duration::from_millis(10),
+                progress: false,
+            },
+        }
+    }
+
+    /// Runs `f` with a byte buffer as `out`; returns its result and the text.
+    pub fn capture<T>(f: impl FnOnce(&mut dyn std::io::Write) -> T) -> (T, String) {
+        let mut buf = Vec::new();
+        let r = f(&mut buf);
+        (r, String::from_utf8(buf).unwrap())
+    }
+}

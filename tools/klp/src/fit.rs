@@ -1,0 +1,247 @@
+//! Whether a module file fits the running kernel, check by check.
+
+use crate::kallsyms::Kallsyms;
+use crate::kofile::KoFile;
+use crate::sys::Sys;
+use serde::Serialize;
+use std::collections::HashSet;
+
+/// One check: `ok` is `None` when it could not be decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub what: String,
+    pub ok: Option<bool>,
+    pub detail: String,
+}
+
+impl Check {
+    fn new(what: impl Into<String>, ok: Option<bool>, detail: impl Into<String>) -> Self {
+        Check {
+            what: what.into(),
+            ok,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// All checks of a module against the running kernel.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fit {
+    /// No check failed (undecided ones do not count).
+    pub fits: bool,
+    pub checks: Vec<Check>,
+}
+
+/// Checks `ko` against the kernel under `sys`: livepatch marking, vermagic,
+/// livepatch support, not already loaded, and each target (object loaded,
+/// symbol present and unambiguous in `/proc/kallsyms`).
+pub fn check(sys: &Sys, ko: &KoFile) -> Fit {
+    let mut checks = vec![livepatch_check(ko), vermagic_check(sys, ko)];
+    checks.push(match sys.require_livepatch() {
+        Ok(()) => Check::new(
+            "livepatch support",
+            Some(true),
+            "/sys/kernel/livepatch exists",
+        ),
+        Err(e) => Check::new("livepatch support", Some(false), e.to_string()),
+    });
+    let name = ko.name();
+    checks.push(if sys.module_loaded(&name) {
+        Check::new(
+            "not loaded",
+            Some(false),
+            format!("a module named {name} is already loaded"),
+        )
+    } else {
+        Check::new(
+            "not loaded",
+            Some(true),
+            format!("no module named {name} is loaded"),
+        )
+    });
+    checks.extend(target_checks(sys, ko));
+    Fit {
+        fits: checks.iter().all(|c| c.ok != Some(false)),
+        checks,
+    }
+}
+
+/// The module is marked `livepatch=Y` (the kernel refuses
+/// `klp_enable_patch()` from any other module).
+pub fn livepatch_check(ko: &KoFile) -> Check {
+    if ko.is_livepatch() {
+        Check::new("livepatch", Some(true), "modinfo has livepatch=Y")
+    } else {
+        Check::new(
+            "livepatch",
+            Some(false),
+            "not a livepatch: its modinfo has no livepatch=Y",
+        )
+    }
+}
+
+/// The module was built for the running kernel release. Only the release
+/// (first word of vermagic) can be compared from user space; the kernel
+/// checks the rest of the string (SMP, preempt, ...) when loading.
+pub fn vermagic_check(sys: &Sys, ko: &KoFile) -> Check {
+    let Some(built) = ko.vermagic_release() else {
+        return Check::new("vermagic", Some(false), "the module has no vermagic");
+    };
+    match sys.kernel_release() {
+        Ok(running) if running == built => Check::new(
+            "vermagic",
+            Some(true),
+            format!("built for {built}, the running kernel"),
+        ),
+        Ok(running) => Check::new(
+            "vermagic",
+            Some(false),
+            format!(
+                "built for kernel {built} but the running kernel is {running} (vermagic mismatch)"
+            ),
+        ),
+        Err(e) => Check::new(
+            "vermagic",
+            None,
+            format!("cannot read the running kernel's release: {e}"),
+        ),
+    }
+}
+
+fn target_checks(sys: &Sys, ko: &KoFile) -> Vec<Check> {
+    let Some(desc) = &ko.descriptors else {
+        return vec![Check::new(
+            "targets",
+            None,
+            "no klp descriptors found in the module's data: targets not checked",
+        )];
+    };
+    let wanted: HashSet<&str> = desc
+        .objects
+        .iter()
+        .flat_map(|o| o.functions.iter().map(|f| f.name.as_str()))
+        .collect();
+    let kallsyms = Kallsyms::read(sys, &wanted);
+    let mut checks = Vec::new();
+    for obj in &desc.objects {
+        let loaded = obj.name == "vmlinux" || sys.module_loaded(&obj.name);
+        if !loaded {
+            checks.push(Check::new(
+                format!("object {}", obj.name),
+                Some(true),
+                format!(
+                    "module {} is not loaded: it will be patched when it loads",
+                    obj.name
+                ),
+            ));
+        }
+        for f in &obj.functions {
+            let what = format!("{}:{}", obj.name, f.name);
+            checks.push(match &kallsyms {
+                _ if !loaded => {
+                    Check::new(what, None, format!("{} not loaded: not checked", obj.name))
+                }
+                None => Check::new(what, None, "/proc/kallsyms unreadable: not checked"),
+                Some(k) => match k.resolve(&obj.name, &f.name, f.sympos) {
+                    Ok(()) => Check::new(what, Some(true), "found in /proc/kallsyms"),
+                    Err(why) => Check::new(what, Some(false), why),
+                },
+            });
+        }
+    }
+    checks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{klp_module, FakePatch, FakeRoot, KoFunc, KoObject, Layout};
+
+    fn ko(modinfo: &[&str], objects: &[KoObject]) -> KoFile {
+        KoFile::parse(
+            "/x/lp.ko".as_ref(),
+            &klp_module(modinfo, objects, false, Layout::Rust),
+        )
+        .unwrap()
+    }
+
+    fn vmlinux_fn(name: &'static str) -> Vec<KoObject> {
+        vec![KoObject {
+            name: None,
+            funcs: vec![KoFunc {
+                name,
+                sympos: 0,
+                replacement: "livepatch_x",
+            }],
+        }]
+    }
+
+    fn get<'a>(fit: &'a Fit, what: &str) -> &'a Check {
+        fit.checks
+            .iter()
+            .find(|c| c.what == what)
+            .unwrap_or_else(|| panic!("no check {what}: {fit:?}"))
+    }
+
+    const GOOD: &[&str] = &[
+        "livepatch=Y",
+        "name=lp",
+        "vermagic=7.2.13 SMP preempt mod_unload ",
+    ];
+
+    #[test]
+    fn a_fitting_module() {
+        let fake = FakeRoot::new();
+        fake.write("proc/kallsyms", "0 T cmdline_proc_show\n");
+        let fit = check(&fake.sys(), &ko(GOOD, &vmlinux_fn("cmdline_proc_show")));
+        assert!(fit.fits, "{fit:?}");
+        assert_eq!(get(&fit, "vmlinux:cmdline_proc_show").ok, Some(true));
+        assert_eq!(get(&fit, "vermagic").ok, Some(true));
+    }
+
+    #[test]
+    fn wrong_release_missing_symbol_already_loaded() {
+        let fake = FakeRoot::new();
+        fake.write("proc/sys/kernel/osrelease", "6.12.0\n");
+        fake.write("proc/kallsyms", "0 T something_else\n");
+        fake.add_patch(&FakePatch::new("lp"));
+        let fit = check(&fake.sys(), &ko(GOOD, &vmlinux_fn("gone_fn")));
+        assert!(!fit.fits);
+        assert_eq!(
+            get(&fit, "vermagic").detail,
+            "built for kernel 7.2.13 but the running kernel is 6.12.0 (vermagic mismatch)"
+        );
+        assert_eq!(get(&fit, "vmlinux:gone_fn").ok, Some(false));
+        assert_eq!(get(&fit, "not loaded").ok, Some(false));
+    }
+
+    #[test]
+    fn not_a_livepatch() {
+        let fake = FakeRoot::new();
+        let fit = check(
+            &fake.sys(),
+            &ko(&["name=plain", "vermagic=7.2.13 SMP"], &[]),
+        );
+        assert_eq!(get(&fit, "livepatch").ok, Some(false));
+        assert_eq!(get(&fit, "targets").ok, None);
+        assert!(!fit.fits);
+    }
+
+    #[test]
+    fn unloaded_target_module_is_not_an_error() {
+        let fake = FakeRoot::new();
+        fake.write("proc/kallsyms", "");
+        let objects = [KoObject {
+            name: Some("ext4"),
+            funcs: vec![KoFunc {
+                name: "f",
+                sympos: 0,
+                replacement: "g",
+            }],
+        }];
+        let fit = check(&fake.sys(), &ko(GOOD, &objects));
+        assert!(fit.fits, "{fit:?}");
+        assert_eq!(get(&fit, "object ext4").ok, Some(true));
+        assert_eq!(get(&fit, "ext4:f").ok, None);
+    }
+}

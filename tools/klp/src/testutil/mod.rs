@@ -1,0 +1,10 @@
+//! Test doubles: a fake sysfs/procfs tree, a fake kernel, synthetic `.ko`
+//! files.
+
+mod fake_kernel;
+mod fake_root;
+mod ko;
+
+pub use fake_kernel::FakeKernel;
+pub use fake_root::{FakePatch, FakeRoot};
+pub use ko::{klp_module, Ko, KoFunc, KoObject, Layout};
