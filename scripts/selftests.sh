@@ -52,6 +52,13 @@ done
 
 out=$top/out/selftests
 mkdir -p "$out"
+# One run at a time in this checkout: a second one would overwrite the
+# modules, the initramfs and the logs of the first.
+exec 8>"$out/.lock"
+if ! flock -n 8; then
+	log "another selftests run is using $out: waiting for it"
+	flock 8
+fi
 
 # 1. The guest root: Debian minbase (bash, coreutils, kmod, procps), cached.
 t0=$SECONDS

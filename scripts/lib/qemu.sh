@@ -14,15 +14,27 @@
 # qemu_boot ACCEL MODE SECONDS: one guest run of job MODE (rl.mode=MODE on
 # the kernel command line) under a hard timeout; returns QEMU's status (124:
 # timeout).
+#
+# One guest at a time on the machine: a TCG guest takes a core or two, and two
+# at once slow each other into timeouts. A second caller waits for the first
+# (lock $CACHE/qemu.lock); the timeout starts once it has the lock.
 qemu_boot() {
-	local accel=$1 mode=$2 secs=$3
+	local accel=$1 mode=$2 secs=$3 lockfd rc=0
+	mkdir -p "$CACHE"
+	exec {lockfd}>>"$CACHE/qemu.lock"
+	if ! flock -n "$lockfd"; then
+		log "another QEMU guest is running: waiting for it (lock $CACHE/qemu.lock)"
+		flock "$lockfd"
+	fi
 	rm -f "$qemu_out/console.log" "$qemu_out/results.log"
 	timeout -k 5 "$secs" qemu-system-x86_64 -nodefaults -no-user-config \
 		-accel "$accel" -cpu max -m "${qemu_mem:-512}" -smp 2 -display none -no-reboot \
 		-kernel "$qemu_kernel" -initrd "$qemu_initrd" \
 		-append "console=ttyS0 panic=-1 oops=panic log_buf_len=${qemu_log_buf:-1M} rl.mode=$mode${qemu_append:+ $qemu_append}" \
 		-serial "file:$qemu_out/console.log" -serial "file:$qemu_out/results.log" \
-		</dev/null || return
+		</dev/null {lockfd}>&- || rc=$?
+	exec {lockfd}>&-
+	[ "$rc" = 0 ] || return "$rc"
 	# The serial ports write CRLF.
 	sed -i 's/\r$//' "$qemu_out/results.log"
 }
