@@ -20,8 +20,12 @@ export KDIR
 SCRIPTS := $(CURDIR)/scripts
 
 .PHONY: all setup run check check-host check-qemu check-selftests print-kdir clean
+# klp (tools/klp), a host program the QEMU tests also run in the guest: built
+# with the cargo on PATH (rustup's), like the host tests.
+HOST_CARGO ?= cargo
 all: setup
 	$(SCRIPTS)/build.sh
+	$(HOST_CARGO) build --release --locked -p klp --manifest-path $(CURDIR)/Cargo.toml
 
 setup:
 	$(SCRIPTS)/setup.sh

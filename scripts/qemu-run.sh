@@ -37,6 +37,10 @@ if [ "$job" = tests ]; then
 	# The kernel's own C sample, the reference the Rust port is compared with.
 	c_sample=$KDIR/samples/livepatch/livepatch-sample.ko
 	[ -f "$c_sample" ] && modules+=("$c_sample")
+	# The klp command (tools/klp, built by make), run by tests.d/30-klp.sh.
+	klp_bin=$top/target/release/klp
+	[ -x "$klp_bin" ] || die "$klp_bin not built: run make"
+	export GUEST_BINARIES="${GUEST_BINARIES:-} $klp_bin"
 fi
 for m in "${modules[@]}"; do
 	[ -f "$m" ] || die "module $m not built: run make"

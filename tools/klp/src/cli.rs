@@ -126,6 +126,22 @@ mod tests {
     }
 
     #[test]
+    fn the_systemd_unit_runs_a_valid_command() {
+        let unit = include_str!("../klp-load-all.service");
+        let exec = unit
+            .lines()
+            .find_map(|l| l.strip_prefix("ExecStart="))
+            .unwrap();
+        let cli = Cli::try_parse_from(exec.split_whitespace().map(|w| w.replace("%v", "7.2.13")))
+            .unwrap_or_else(|e| panic!("{exec}: {e}"));
+        let Command::Load(a) = cli.command else {
+            panic!("{exec}: not a load")
+        };
+        assert_eq!(a.all.unwrap(), PathBuf::from("/var/lib/klp/7.2.13"));
+        assert!(a.wait.no_progress);
+    }
+
+    #[test]
     fn usage_errors_exit_2() {
         let e = Cli::try_parse_from(["klp", "frobnicate"]).unwrap_err();
         assert_eq!(e.exit_code(), 2);
