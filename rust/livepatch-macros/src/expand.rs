@@ -235,17 +235,29 @@ fn descriptors(model: &Model, args: &PatchArgs) -> Vec<Item> {
 /// A `#[param]`: its `kernel_param` and its `parmtype`/`parm` modinfo, as
 /// `module_param(name, int, perm)` and `MODULE_PARM_DESC()` emit them.
 fn param(p: &model::Param) -> Vec<Item> {
-    let model::Param { ident, perm, description } = p;
+    let model::Param { ident, array, perm, description } = p;
     let name = Literal::c_string(&CString::new(ident.to_string()).expect("an identifier has no NUL"));
     let kp = format_ident!("__LIVEPATCH_PARAM_{}", ident);
-    let mut items: Vec<Item> = vec![parse_quote! {
+    let mut items: Vec<Item> = Vec::new();
+    let (registration, ty) = if *array {
+        let arr = format_ident!("__LIVEPATCH_PARAM_ARRAY_{}", ident);
+        items.push(parse_quote! {
+            #[doc(hidden)]
+            #[allow(non_upper_case_globals)]
+            static #arr: ::livepatch::KParamArray = #ident.kparam_array();
+        });
+        (quote!(#arr.kernel_param(#name, #perm)), "array of int")
+    } else {
+        (quote!(#ident.kernel_param(#name, #perm)), "int")
+    };
+    items.push(parse_quote! {
         #[doc(hidden)]
         #[allow(non_upper_case_globals)]
         #[link_section = "__param"]
         #[used(compiler)]
-        static #kp: ::livepatch::KernelParam = #ident.kernel_param(#name, #perm);
-    }];
-    items.push(modinfo(&format_ident!("__LIVEPATCH_PARMTYPE_{}", ident), &format!("parmtype={ident}:int")));
+        static #kp: ::livepatch::KernelParam = #registration;
+    });
+    items.push(modinfo(&format_ident!("__LIVEPATCH_PARMTYPE_{}", ident), &format!("parmtype={ident}:{ty}")));
     if let Some(d) = description {
         items.push(modinfo(&format_ident!("__LIVEPATCH_PARM_{}", ident), &format!("parm={ident}:{}", d.value())));
     }

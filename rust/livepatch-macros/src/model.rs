@@ -31,9 +31,10 @@ pub(crate) struct Object {
     pub(crate) callbacks: Option<Ident>,
 }
 
-/// A `#[param]` static: an `int` module parameter.
+/// A `#[param]` static: an `int` module parameter, or an array of them.
 pub(crate) struct Param {
     pub(crate) ident: Ident,
+    pub(crate) array: bool,
     pub(crate) perm: u16,
     pub(crate) description: Option<LitStr>,
 }
@@ -295,18 +296,25 @@ fn replacement(f: &ItemFn, attr: &Attribute) -> syn::Result<(Option<LitStr>, Rep
 /// A `#[param]` static.
 fn param(st: &syn::ItemStatic, attr: &Attribute) -> syn::Result<Param> {
     let args = args::ParamArgs::parse(attr)?;
-    let ok_type = matches!(&*st.ty, syn::Type::Path(p)
-        if p.path.segments.last().is_some_and(|s| s.ident == "IntParam" && s.arguments.is_none()));
-    if !ok_type {
-        return Err(syn::Error::new_spanned(
-            &st.ty,
-            "a livepatch module parameter is a `livepatch::IntParam` (a C `int`)",
-        ));
-    }
+    let last = match &*st.ty {
+        syn::Type::Path(p) => p.path.segments.last(),
+        _ => None,
+    };
+    let array = match last {
+        Some(s) if s.ident == "IntParam" && s.arguments.is_none() => false,
+        Some(s) if s.ident == "IntArrayParam" => true,
+        _ => {
+            return Err(syn::Error::new_spanned(
+                &st.ty,
+                "a livepatch module parameter is a `livepatch::IntParam` (a C `int`) or a \
+                 `livepatch::IntArrayParam<N>` (an array of them)",
+            ))
+        }
+    };
     if let syn::StaticMutability::Mut(m) = &st.mutability {
         return Err(syn::Error::new(m.span, "a parameter static is not `mut`: `IntParam` handles the writes"));
     }
-    Ok(Param { ident: st.ident.clone(), perm: args.perm, description: args.description })
+    Ok(Param { ident: st.ident.clone(), array, perm: args.perm, description: args.description })
 }
 
 #[cfg(test)]

@@ -48,7 +48,7 @@ pub use func::{Func, Funcs};
 pub use livepatch_macros::{livepatch, patch};
 pub use object::{Object, Objects};
 #[doc(hidden)]
-pub use param::KernelParam;
-pub use param::IntParam;
+pub use param::{KParamArray, KernelParam};
+pub use param::{IntArrayParam, IntParam};
 pub use patch::Patch;
 pub use state::{State, States};

@@ -78,3 +78,92 @@ pub struct KernelParam(bindings::kernel_param);
 
 // SAFETY: the kernel only reads a `kernel_param`; Rust never touches it.
 unsafe impl Sync for KernelParam {}
+
+/// An `int` array module parameter of at most `N` values, as
+/// `module_param_array(name, int, &num, perm)`: `name=1,2,3` at load time.
+///
+/// # Invariants
+///
+/// `num` and `elems` are written by the kernel's `param_array_ops` while the
+/// module loads (and, with a non-zero `perm`, through sysfs under the
+/// module's parameter lock); `num <= N`.
+#[repr(C)]
+pub struct IntArrayParam<const N: usize> {
+    num: Opaque<core::ffi::c_uint>,
+    elems: Opaque<[c_int; N]>,
+}
+
+// SAFETY: as for `IntParam`: C `int`s written by the kernel's parameter code,
+// read by Rust with `READ_ONCE` semantics.
+unsafe impl<const N: usize> Sync for IntArrayParam<N> {}
+
+impl<const N: usize> IntArrayParam<N> {
+    /// An empty array parameter.
+    pub const fn new() -> Self {
+        Self { num: Opaque::new(0), elems: Opaque::new([0; N]) }
+    }
+
+    /// How many values were given.
+    pub fn len(&self) -> usize {
+        // SAFETY: valid and aligned; `READ_ONCE` of a concurrent write.
+        let n = unsafe { core::ptr::read_volatile(self.num.get()) } as usize;
+        n.min(N)
+    }
+
+    /// Whether no value was given.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Value `i`, if given.
+    pub fn get(&self, i: usize) -> Option<i32> {
+        if i >= self.len() {
+            return None;
+        }
+        // SAFETY: `i < N`, so the element is in bounds; `READ_ONCE`.
+        Some(unsafe { core::ptr::read_volatile(self.elems.get().cast::<c_int>().add(i)) })
+    }
+
+    /// The `struct kparam_array` describing this array (emitted by the patch
+    /// macro).
+    #[doc(hidden)]
+    pub const fn kparam_array(&'static self) -> KParamArray {
+        // SAFETY: all-zero is a valid `kparam_array` to start from.
+        let mut arr: bindings::kparam_array = unsafe { core::mem::zeroed() };
+        arr.max = N as _;
+        arr.elemsize = core::mem::size_of::<c_int>() as _;
+        arr.num = self.num.get();
+        arr.ops = &raw const bindings::param_ops_int;
+        arr.elem = self.elems.get().cast();
+        KParamArray(arr)
+    }
+}
+
+impl<const N: usize> Default for IntArrayParam<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A `struct kparam_array`, referenced by the array's [`KernelParam`].
+#[doc(hidden)]
+#[repr(transparent)]
+pub struct KParamArray(bindings::kparam_array);
+
+// SAFETY: the kernel only reads a `kparam_array`; Rust never touches it.
+unsafe impl Sync for KParamArray {}
+
+impl KParamArray {
+    /// The `struct kernel_param` that registers the array.
+    pub const fn kernel_param(&'static self, name: &'static CStr, perm: u16) -> KernelParam {
+        // SAFETY: all-zero is a valid `kernel_param` to start from.
+        let mut kp: bindings::kernel_param = unsafe { core::mem::zeroed() };
+        kp.name = name.as_ptr().cast();
+        kp.mod_ = this_module();
+        kp.ops = &raw const bindings::param_array_ops;
+        kp.perm = perm;
+        kp.level = -1;
+        kp.__bindgen_anon_1.arr = &raw const self.0;
+        KernelParam(kp)
+    }
+}
