@@ -41,6 +41,7 @@ mod layout;
 mod object;
 mod param;
 mod patch;
+pub mod shadow;
 mod state;
 
 pub use callbacks::{Callbacks, Context, Module, ModuleState, ObjectCallbacks, StateRef};
@@ -51,4 +52,5 @@ pub use object::{Object, Objects};
 pub use param::{KParamArray, KernelParam};
 pub use param::{IntArrayParam, IntParam};
 pub use patch::Patch;
+pub use shadow::Shadow;
 pub use state::{State, States};
