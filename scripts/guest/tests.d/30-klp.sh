@@ -93,6 +93,10 @@ klp_load_list_disable_unload() {
 	expect_rc 0 || return 1
 	expect_line "no transition in progress" || return 1
 	expect_text "tasks: " || return 1
+	# force applies only during a transition; outside one nothing is written.
+	klp force rust_livepatch_sample --yes
+	expect_rc 1 || return 1
+	expect_text "is not in transition (enabled=1): force only completes a transition in progress; nothing was done" || return 1
 	klp disable rust_livepatch_sample
 	expect_rc 0 || return 1
 	expect_eq "$(cat /proc/cmdline)" "$KLP_ORIG" "/proc/cmdline after klp disable" || return 1

@@ -102,9 +102,15 @@ pub fn write_attr(path: &Path, value: &str) -> io::Result<()> {
 /// A human description of an errno from the kernel, with the cases the
 /// livepatch interfaces use.
 pub fn describe_errno(e: &io::Error) -> String {
+    let text = e.to_string();
     match e.raw_os_error() {
-        Some(code) => format!("{} ({})", e, errno_name(code)),
-        None => e.to_string(),
+        // "Invalid argument (os error 22)" -> "Invalid argument (EINVAL)"
+        Some(code) => format!(
+            "{} ({})",
+            text.split(" (os error").next().unwrap_or(&text),
+            errno_name(code)
+        ),
+        None => text,
     }
 }
 

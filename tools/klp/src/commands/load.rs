@@ -117,7 +117,7 @@ pub fn load_all(ctx: &Ctx, dir: &Path, out: &mut dyn Write) -> Result<()> {
             }
             Err(e) => {
                 failed += 1;
-                say!(out, "error: {}: {e}", file.display());
+                say!(out, "error: {e}");
             }
         }
     }

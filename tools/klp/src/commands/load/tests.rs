@@ -164,7 +164,7 @@ fn load_all_goes_on_past_failures_in_name_order() {
     assert_eq!(err.to_string(), "1 of 3 modules failed to load (see above)");
     let lines: Vec<&str> = text.lines().collect();
     assert!(
-        lines[0].starts_with("error: ")
+        lines[0].starts_with("error: refusing ")
             && lines[0].contains("10-plain.ko")
             && lines[0].contains("not a livepatch"),
         "{text}"
