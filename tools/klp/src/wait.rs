@@ -67,13 +67,13 @@ pub fn wait(sys: &Sys, name: &str, goal: Goal, opts: WaitOptions) -> Result<()> 
         match (goal, &patch) {
             (Goal::Patched, Some(p)) if p.enabled && !p.transition => break,
             (Goal::Patched, Some(p)) if !p.enabled => {
-                bar.abandon();
+                bar.finish_and_clear();
                 return Err(Error::Failed(format!(
                     "the transition of {name} was reversed before it finished: the patch is being disabled"
                 )));
             }
             (Goal::Patched, None) => {
-                bar.abandon();
+                bar.finish_and_clear();
                 return Err(Error::Failed(format!(
                     "{name} disappeared before its transition finished (it was disabled)"
                 )));
@@ -81,7 +81,7 @@ pub fn wait(sys: &Sys, name: &str, goal: Goal, opts: WaitOptions) -> Result<()> 
             (Goal::Unpatched, None) => break,
             (Goal::Unpatched, Some(p)) if !p.enabled && !p.transition => break,
             (Goal::Unpatched, Some(p)) if p.enabled && !p.transition => {
-                bar.abandon();
+                bar.finish_and_clear();
                 return Err(Error::Failed(format!(
                     "the disabling of {name} was reversed: the patch is enabled"
                 )));
@@ -97,7 +97,7 @@ pub fn wait(sys: &Sys, name: &str, goal: Goal, opts: WaitOptions) -> Result<()> 
         bar.set_length(in_transition as u64);
         bar.set_position(in_transition.saturating_sub(remaining) as u64);
         if start.elapsed() >= opts.timeout {
-            bar.abandon();
+            bar.finish_and_clear();
             return Err(Error::Timeout(stall_report(sys, name, goal, opts.timeout)));
         }
         std::thread::sleep(opts.poll);
