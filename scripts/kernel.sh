@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
 # The rust-livepatch test kernel: Debian's linux-source-$KVER, tinyconfig plus
 # kernel/test-kernel.config, built out of tree into a cache directory keyed by
-# source version, config fragment and toolchain, and reused while unchanged.
+# source version, config fragments and toolchain, and reused while unchanged.
 #
-#   kernel.sh build [FRAGMENT]   build if needed; print the build directory
-#   kernel.sh dir [FRAGMENT]     print the build directory (no build)
+#   kernel.sh build   build if needed; print the build directory
+#   kernel.sh dir     print the build directory (no build)
+#
+# KERNEL_FLAVOUR=debug adds kernel/debug.config (KASAN, lockdep, kmemleak...)
+# and has its own cache directory.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
 top=$(dirname "$here")
 
 cmd=${1:-build}
-frag=${2:-$top/kernel/test-kernel.config}
-[ -f "$frag" ] || die "no config fragment $frag"
+flavour=${KERNEL_FLAVOUR:-test-kernel}
+frags=("$top/kernel/test-kernel.config")
+case "$flavour" in
+test-kernel) ;;
+debug) frags+=("$top/kernel/debug.config") ;;
+*) die "unknown KERNEL_FLAVOUR=$flavour (test-kernel or debug)" ;;
+esac
 [ -s "$KSRC_VERSION_FILE" ] || die "kernel source not fetched: run scripts/setup.sh"
 
 src=$CACHE/src/linux-source-$KVER
@@ -21,13 +29,13 @@ pkgver=$(cat "$KSRC_VERSION_FILE")
 key() {
 	{
 		echo "$pkgver"
-		cat "$frag"
+		cat "${frags[@]}"
 		/usr/bin/rustc --version
 		clang-19 --version | head -n1
 		"$BINDGEN" --version
 	} | sha256sum | cut -c1-12
 }
-out=$CACHE/kernel/$pkgver-$(basename "$frag" .config)-$(key)
+out=$CACHE/kernel/$pkgver-$flavour-$(key)
 
 unpack() {
 	[ -f "$src/.unpacked-$pkgver" ] && return 0
@@ -42,14 +50,14 @@ unpack() {
 
 configure() {
 	kmake tinyconfig >/dev/null
-	"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$frag" >/dev/null
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${frags[@]}" >/dev/null
 	kmake olddefconfig >/dev/null
 	# Kconfig silently drops options whose dependencies are unmet.
 	local opt missing=0
 	while IFS= read -r opt; do
 		grep -qx -- "$opt" "$out/.config" || { log "config: $opt requested, not set"; missing=1; }
-	done < <(grep -E '^CONFIG_[A-Z0-9_]+=' "$frag")
-	[ "$missing" = 0 ] || die "the kernel configuration lacks options of $frag (see above)"
+	done < <(cat "${frags[@]}" | grep -E '^CONFIG_[A-Z0-9_]+=')
+	[ "$missing" = 0 ] || die "the kernel configuration lacks options of ${frags[*]} (see above)"
 }
 
 kmake() { make -s -C "$src" O="$out" "${KMAKE_ARGS[@]}" "$@"; }
@@ -58,7 +66,7 @@ build() {
 	[ -f "$out/.rust-livepatch-built" ] && return 0
 	unpack
 	mkdir -p "$out"
-	log "building test kernel $pkgver in $out (about 8 minutes on 2 cores)"
+	log "building the $flavour kernel $pkgver in $out (5 to 15 minutes on 2 cores)"
 	local t0=$SECONDS
 	[ -f "$out/.config" ] || configure
 	kmake rustavailable >/dev/null || die "the kernel does not accept this Rust toolchain"
@@ -70,5 +78,5 @@ build() {
 case "$cmd" in
 build) build; echo "$out" ;;
 dir) echo "$out" ;;
-*) die "usage: kernel.sh build|dir [FRAGMENT]" ;;
+*) die "usage: [KERNEL_FLAVOUR=debug] kernel.sh build|dir" ;;
 esac

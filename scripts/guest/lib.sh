@@ -3,6 +3,9 @@
 OUT=/dev/ttyS1
 MODULES=/modules
 LP=/sys/kernel/livepatch
+# /proc/cmdline unpatched, and as the cmdline_proc_show samples patch it.
+ORIG_CMDLINE=$(cat /proc/cmdline)
+PATCHED="this has been live patched"
 
 # kmod's tools, not busybox's applets (which busybox's shell prefers): the
 # selftests and users see kmod's messages.

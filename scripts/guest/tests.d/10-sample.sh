@@ -3,8 +3,6 @@
 
 R=$MODULES/rust_livepatch_sample.ko
 C=$MODULES/livepatch-sample.ko
-ORIG_CMDLINE=$(cat /proc/cmdline)
-PATCHED="this has been live patched"
 
 # 1. The Rust sample loads, the transition completes, /proc/cmdline changes.
 t_rust_sample_loads() {

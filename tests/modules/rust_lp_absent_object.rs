@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A patch of a module that is never loaded: it enables, and its object stays
+//! pending (`patched` 0) until such a module appears, which it never does.
+
+#[livepatch::patch(
+    name = "rust_lp_absent_object",
+    description = "rust-livepatch test: target module never loaded",
+    license = "GPL",
+)]
+mod fix {
+    /// Would replace a function of a module no kernel has.
+    #[livepatch(object = "rust_lp_never_loaded", target = "rust_lp_never_loaded_fn")]
+    unsafe extern "C" fn replacement() {}
+}
