@@ -6,6 +6,9 @@
 #   make run          boot the test kernel, load the sample, show /proc/cmdline
 #   make check        host tests, then QEMU tests against the real kernel,
 #                     then the kernel's livepatch selftests (C and Rust)
+#   make check-debug  the QEMU suite again on the debug kernel (KASAN, lockdep,
+#                     kmemleak...), then the soak
+#   make soak         load/replace/unload cycles on the debug kernel, kmemleak
 #   make print-kdir   the kernel build tree in use
 #
 # KDIR defaults to the test kernel cached outside the checkout (built on first
@@ -19,7 +22,7 @@ else
 export KDIR
 SCRIPTS := $(CURDIR)/scripts
 
-.PHONY: all setup run check check-host check-qemu check-selftests print-kdir clean
+.PHONY: all setup run check check-host check-qemu check-selftests check-debug soak print-kdir clean
 # klp (tools/klp), a host program the QEMU tests also run in the guest: built
 # with the cargo on PATH (rustup's), like the host tests.
 HOST_CARGO ?= cargo
@@ -44,6 +47,13 @@ check-qemu: all
 # The kernel's livepatch selftests, C modules vs their Rust ports.
 check-selftests: all
 	$(SCRIPTS)/selftests.sh
+
+# The debug kernel has its own KDIR: these build the modules against it.
+check-debug: setup
+	$(SCRIPTS)/check-debug.sh
+
+soak: setup
+	$(SCRIPTS)/check-debug.sh soak
 
 print-kdir:
 	@if [ -n "$(KDIR)" ]; then echo "$(KDIR)"; else $(SCRIPTS)/kernel.sh dir; fi

@@ -3,6 +3,10 @@
 #
 #   qemu-run.sh sample   load the Rust sample, show /proc/cmdline change and revert
 #   qemu-run.sh tests    the QEMU tests of `make check` (KTAP, checked strictly)
+#   qemu-run.sh soak     SOAK_CYCLES (100) load/replace/unload cycles, then
+#                        no task left patched and no kmemleak report
+#
+# QEMU_APPEND adds to the kernel command line, QEMU_MEM sets the guest's RAM.
 #
 # KVM is used when it really works (probed with a short timeout: on some
 # hosts /dev/kvm exists but guests hang), else TCG; QEMU_ACCEL=kvm|tcg forces
@@ -17,8 +21,8 @@ top=$(dirname "$here")
 
 job=${1:-}
 case "$job" in
-sample | tests) ;;
-*) die "usage: qemu-run.sh sample|tests" ;;
+sample | tests | soak) ;;
+*) die "usage: qemu-run.sh sample|tests|soak" ;;
 esac
 
 KDIR=${KDIR:-$("$here/kernel.sh" dir)}
@@ -42,6 +46,9 @@ if [ "$job" = tests ]; then
 	[ -x "$klp_bin" ] || die "$klp_bin not built: run make"
 	export GUEST_BINARIES="${GUEST_BINARIES:-} $klp_bin"
 fi
+if [ "$job" = soak ]; then
+	modules+=("$top/samples/test_modules/test_klp_atomic_replace.ko")
+fi
 for m in "${modules[@]}"; do
 	[ -f "$m" ] || die "module $m not built: run make"
 done
@@ -50,8 +57,10 @@ make_initramfs "$out/initramfs.cpio.gz" "${modules[@]}"
 qemu_kernel=$kernel
 qemu_initrd=$out/initramfs.cpio.gz
 qemu_out=$out
-qemu_mem=512
+qemu_mem=${QEMU_MEM:-512}
 qemu_log_buf=1M
+qemu_append=${QEMU_APPEND:-}
+[ "$job" = soak ] && qemu_append="$qemu_append rl.cycles=${SOAK_CYCLES:-100}"
 
 qemu_pick_accel
 log "accelerator: ${ACCEL^^} ($ACCEL_WHY)"
@@ -68,6 +77,10 @@ echo "${ACCEL}" >"$out/accel"
 case "$job" in
 tests)
 	"$here/ktap.py" "$out/results.log" "$out/console.log" "# END rust-livepatch tests" ||
+		{ tail -n 40 "$out/console.log" >&2; exit 1; }
+	;;
+soak)
+	"$here/ktap.py" "$out/results.log" "$out/console.log" "# END rust-livepatch soak" ||
 		{ tail -n 40 "$out/console.log" >&2; exit 1; }
 	;;
 sample)

@@ -127,7 +127,7 @@ qemu_initrd=$out/initramfs.cpio.gz
 qemu_out=$out
 qemu_mem=2048
 qemu_log_buf=16M
-qemu_append="rl.script_timeout=${SELFTESTS_SCRIPT_TIMEOUT:-300}"
+qemu_append="rl.script_timeout=${SELFTESTS_SCRIPT_TIMEOUT:-300}${QEMU_APPEND:+ $QEMU_APPEND}"
 if [ "${1:-}" != --no-boot ]; then
 	qemu_pick_accel
 	log "accelerator: ${ACCEL^^} ($ACCEL_WHY)"
