@@ -1,0 +1,10 @@
+#[livepatch_macros::patch]
+mod fix {
+    #[callbacks("vmlinux")]
+    fn pre_patch() {}
+
+    #[livepatch]
+    unsafe extern "C" fn cmdline_proc_show() {}
+}
+
+fn main() {}

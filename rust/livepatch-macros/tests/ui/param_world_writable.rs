@@ -1,0 +1,10 @@
+#[livepatch_macros::patch]
+mod fix {
+    #[param(perm = 0o666)]
+    static replace: livepatch::IntParam = livepatch::IntParam::new(0);
+
+    #[livepatch]
+    unsafe extern "C" fn cmdline_proc_show() {}
+}
+
+fn main() {}

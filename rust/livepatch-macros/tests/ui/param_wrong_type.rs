@@ -1,0 +1,10 @@
+#[livepatch_macros::patch]
+mod fix {
+    #[param(description = "replace (default=0)")]
+    static replace: i32 = 0;
+
+    #[livepatch]
+    unsafe extern "C" fn cmdline_proc_show() {}
+}
+
+fn main() {}

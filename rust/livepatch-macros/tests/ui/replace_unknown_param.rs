@@ -1,0 +1,7 @@
+#[livepatch_macros::patch(name = "my_fix", license = "GPL", replace = replace)]
+mod fix {
+    #[livepatch]
+    unsafe extern "C" fn cmdline_proc_show() {}
+}
+
+fn main() {}
