@@ -7,6 +7,20 @@
 #[path = "common/callback_info.rs"]
 mod callback_info;
 
+use kernel::prelude::*;
+
+/// The pre-patch callbacks return `pre_patch_ret`.
+struct PrePatchRet;
+
+impl callback_info::PrePatch for PrePatchRet {
+    fn result() -> Result {
+        match fix::pre_patch_ret.get() {
+            0 => Ok(()),
+            errno => Err(Error::from_errno(errno)),
+        }
+    }
+}
+
 #[livepatch::patch(
     name = "test_klp_callbacks_demo",
     authors = ["Joe Lawrence <joe.lawrence@redhat.com>"],
@@ -14,35 +28,14 @@ mod callback_info;
     license = "GPL",
 )]
 mod fix {
-    use crate::callback_info::callback_info;
     use kernel::{bindings, prelude::*};
-    use livepatch::{Callbacks, Context};
 
     #[param(perm = 0o644, description = "pre_patch_ret (default=0)")]
-    static pre_patch_ret: livepatch::IntParam = livepatch::IntParam::new(0);
+    pub(super) static pre_patch_ret: livepatch::IntParam = livepatch::IntParam::new(0);
 
-    /// Logs every callback; `pre_patch` returns `pre_patch_ret`.
+    /// Logs every callback.
     #[callbacks("vmlinux", "test_klp_callbacks_mod", "test_klp_callbacks_busy")]
-    struct Demo;
-
-    impl Callbacks for Demo {
-        fn pre_patch(cx: &Context<'_>) -> Result {
-            callback_info("pre_patch_callback", cx);
-            match pre_patch_ret.get() {
-                0 => Ok(()),
-                errno => Err(Error::from_errno(errno)),
-            }
-        }
-        fn post_patch(cx: &Context<'_>) {
-            callback_info("post_patch_callback", cx);
-        }
-        fn pre_unpatch(cx: &Context<'_>) {
-            callback_info("pre_unpatch_callback", cx);
-        }
-        fn post_unpatch(cx: &Context<'_>) {
-            callback_info("post_unpatch_callback", cx);
-        }
-    }
+    type Demo = crate::callback_info::LogCallbacks<crate::PrePatchRet>;
 
     /// The new work function of test_klp_callbacks_busy.
     #[livepatch(object = "test_klp_callbacks_busy", target = "busymod_work_func")]

@@ -14,30 +14,10 @@ mod callback_info;
     replace = replace,
 )]
 mod fix {
-    use crate::callback_info::callback_info;
-    use kernel::prelude::*;
-    use livepatch::{Callbacks, Context};
-
     #[param(perm = 0o644, description = "replace (default=0)")]
     static replace: livepatch::IntParam = livepatch::IntParam::new(0);
 
     /// Logs every callback.
     #[callbacks("vmlinux")]
-    struct Demo2;
-
-    impl Callbacks for Demo2 {
-        fn pre_patch(cx: &Context<'_>) -> Result {
-            callback_info("pre_patch_callback", cx);
-            Ok(())
-        }
-        fn post_patch(cx: &Context<'_>) {
-            callback_info("post_patch_callback", cx);
-        }
-        fn pre_unpatch(cx: &Context<'_>) {
-            callback_info("pre_unpatch_callback", cx);
-        }
-        fn post_unpatch(cx: &Context<'_>) {
-            callback_info("post_unpatch_callback", cx);
-        }
-    }
+    type Demo2 = crate::callback_info::LogCallbacks;
 }

@@ -9,16 +9,4 @@ mod callback_info;
 #[path = "common/loglevel_state.rs"]
 mod loglevel_state;
 
-#[livepatch::patch(
-    name = "test_klp_state",
-    authors = ["Petr Mladek <pmladek@suse.com>"],
-    description = "Livepatch test: system state modification",
-    license = "GPL",
-    replace = true,
-    states = [(crate::loglevel_state::CONSOLE_LOGLEVEL_STATE, 1)],
-)]
-mod fix {
-    /// Version 1 of the console_loglevel state.
-    #[callbacks]
-    type Loglevel = crate::loglevel_state::Loglevel<false>;
-}
+loglevel_state::loglevel_patch!("test_klp_state", 1, false);

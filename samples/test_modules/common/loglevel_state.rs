@@ -3,7 +3,7 @@
 //! The console_loglevel "system state" of the C tests test_klp_state.c
 //! (version 1) and test_klp_state2.c / test_klp_state3.c (version 2, which
 //! migrates the state from and back to an earlier patch), shared by the Rust
-//! ports. The including crate names its patch module `fix`.
+//! ports: each is one [`loglevel_patch!`] line.
 
 use crate::callback_info::callback_info;
 use kernel::{alloc::KBox, bindings, ffi::c_int, prelude::*};
@@ -104,3 +104,24 @@ impl<const MIGRATES: bool> Callbacks for Loglevel<MIGRATES> {
         Self::free_loglevel_state(cx);
     }
 }
+
+/// The whole port: `loglevel_patch!("test_klp_state2", 2, true)` is the
+/// patch module `fix` of test_klp_state2 (state version 2, migrating).
+macro_rules! loglevel_patch {
+    ($name:literal, $version:literal, $migrates:literal) => {
+        #[livepatch::patch(
+            name = $name,
+            authors = ["Petr Mladek <pmladek@suse.com>"],
+            description = "Livepatch test: system state modification",
+            license = "GPL",
+            replace = true,
+            states = [(crate::loglevel_state::CONSOLE_LOGLEVEL_STATE, $version)],
+        )]
+        mod fix {
+            /// The console_loglevel state callbacks of this version.
+            #[callbacks]
+            type Loglevel = crate::loglevel_state::Loglevel<$migrates>;
+        }
+    };
+}
+pub(crate) use loglevel_patch;
