@@ -8,9 +8,28 @@
 #
 #   check-debug.sh        QEMU tests, kernel selftests (C and Rust), soak
 #   check-debug.sh soak   the soak only (make soak)
+#
+# It runs in a private copy of the tree (out/debug/tree): modules built for
+# the debug kernel (other struct layouts) must never mix with the test
+# kernel's in the checkout.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
+top=$(dirname "$here")
+
+if [ -z "${RL_DEBUG_TREE:-}" ]; then
+	tree=$top/out/debug/tree
+	log "copying the tree to $tree"
+	rm -rf "$tree"
+	mkdir -p "$tree"
+	if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+		(cd "$top" && git ls-files -co --exclude-standard -z) |
+			(cd "$top" && rsync -a --from0 --files-from=- ./ "$tree/")
+	else
+		rsync -a --exclude /out --exclude /target "$top/" "$tree/"
+	fi
+	RL_DEBUG_TREE=1 exec "$tree/scripts/check-debug.sh" "$@"
+fi
 
 export KERNEL_FLAVOUR=debug
 KDIR=$("$here/kernel.sh" build)
