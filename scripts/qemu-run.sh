@@ -41,6 +41,11 @@ if [ "$job" = tests ]; then
 	# The kernel's own C sample, the reference the Rust port is compared with.
 	c_sample=$KDIR/samples/livepatch/livepatch-sample.ko
 	[ -f "$c_sample" ] && modules+=("$c_sample")
+	# The other C samples, if built: the modules the ported demos patch and
+	# the C patches the ports are compared with (tests.d/20-samples.sh).
+	for m in "$KDIR"/samples/livepatch/livepatch-{shadow,callbacks}-*.ko; do
+		if [ -f "$m" ]; then modules+=("$m"); fi
+	done
 	# The klp command (tools/klp, built by make), run by tests.d/30-klp.sh.
 	klp_bin=$top/target/release/klp
 	[ -x "$klp_bin" ] || die "$klp_bin not built: run make"

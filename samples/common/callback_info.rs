@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `callback_info()` of the kernel's `samples/livepatch/livepatch-callbacks-demo.c`:
+//! one log line per callback call. (The same as
+//! `samples/test_modules/common/callback_info.rs` of the selftest ports; a
+//! copy, so that the samples do not depend on the test modules' helpers.)
+
+use kernel::prelude::*;
+use livepatch::{Context, ModuleState};
+
+fn state_name(state: ModuleState) -> &'static str {
+    match state {
+        ModuleState::Live => "[MODULE_STATE_LIVE] Normal state",
+        ModuleState::Coming => "[MODULE_STATE_COMING] Full formed, running module_init",
+        ModuleState::Going => "[MODULE_STATE_GOING] Going away",
+        ModuleState::Unformed => "[MODULE_STATE_UNFORMED] Still setting it up",
+    }
+}
+
+/// Logs `callback` for the object of `cx`, as the C tests do.
+pub(crate) fn callback_info(callback: &str, cx: &Context<'_>) {
+    match cx.module() {
+        Some(m) => pr_info!(
+            "{}: {} -> {}\n",
+            callback,
+            m.name().to_str().unwrap_or("?"),
+            state_name(m.state())
+        ),
+        None => pr_info!("{}: vmlinux\n", callback),
+    }
+}
