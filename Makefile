@@ -22,7 +22,7 @@ else
 export KDIR
 SCRIPTS := $(CURDIR)/scripts
 
-.PHONY: all setup run check check-host check-qemu check-selftests check-debug soak print-kdir clean
+.PHONY: all setup run check check-host check-qemu check-selftests check-debug soak bench print-kdir clean
 # klp (tools/klp), a host program the QEMU tests also run in the guest: built
 # with the cargo on PATH (rustup's), like the host tests.
 HOST_CARGO ?= cargo
@@ -54,6 +54,10 @@ check-debug: setup
 
 soak: setup
 	$(SCRIPTS)/check-debug.sh soak
+
+# Rust vs C livepatch: call overhead, transition latency, size, build time.
+bench: all
+	$(SCRIPTS)/bench.sh
 
 print-kdir:
 	@if [ -n "$(KDIR)" ]; then echo "$(KDIR)"; else $(SCRIPTS)/kernel.sh dir; fi

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# `make bench` (issue 5): does a Rust livepatch cost anything a C one does not?
+# Measures the same patch of a C function (bench/modules/) written in C and in
+# Rust, and the Rust sample against the kernel's C livepatch-sample.ko:
+#
+#   1. patched-call overhead (in the guest): ns/call unpatched, patched by C,
+#      patched by Rust, several rounds each;
+#   2. transition latency (in the guest): insmod to `transition` = 0 with
+#      extra sleeping and busy tasks;
+#   3. module size: .ko file, text/data/bss, and what the Rust bytes are;
+#   4. build time of one patch module against the warm kernel tree.
+#
+# One guest run (KVM when it works, else TCG; the run says which). Writes
+# bench/results/latest.{json,md} and bench/results/call-overhead.png; raw
+# logs in out/bench/. Settings (environment): BENCH_NCALLS (calls per round),
+# BENCH_ROUNDS (rounds per measurement), BENCH_CYCLES (none/C/Rust cycles),
+# BENCH_TASKS (extra task counts), BENCH_BUSY_PCT (% of them spinning),
+# BENCH_REPS (transitions per flavour and task count), BENCH_BUILD_REPS.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib/common.sh"
+. "$here/lib/initramfs.sh"
+. "$here/lib/qemu.sh"
+top=$(dirname "$here")
+
+NCALLS=${BENCH_NCALLS:-100000}
+ROUNDS=${BENCH_ROUNDS:-15}
+CYCLES=${BENCH_CYCLES:-4}
+TASKS=${BENCH_TASKS:-0 100 1000}
+BUSY_PCT=${BENCH_BUSY_PCT:-50}
+REPS=${BENCH_REPS:-3}
+BUILD_REPS=${BENCH_BUILD_REPS:-3}
+
+KDIR=${KDIR:-$("$here/kernel.sh" dir)}
+check_kdir "$KDIR"
+kernel=$KDIR/arch/x86/boot/bzImage
+[ -f "$kernel" ] || die "no kernel image $kernel"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run make setup"
+
+out=$top/out/bench
+results=$top/bench/results
+mods=$top/bench/modules
+rm -rf "$out"
+mkdir -p "$out" "$results"
+
+ko_list=("$mods/bench_target.ko" "$mods/bench_caller.ko" "$mods/bench_patch_c.ko" "$mods/bench_patch_rust.ko")
+c_sample=$KDIR/samples/livepatch/livepatch-sample.ko
+rust_sample=$top/samples/rust_livepatch_sample.ko
+for m in "${ko_list[@]}" "$c_sample" "$rust_sample"; do
+	[ -f "$m" ] || die "module $m not built: run make"
+done
+
+# The plot needs matplotlib: a venv in the cache, installed once.
+venv=$CACHE/venv
+if ! "$venv/bin/python" -c 'import matplotlib' 2>/dev/null; then
+	log "installing matplotlib into $venv (once)"
+	python3 -m venv "$venv"
+	"$venv/bin/pip" install -q matplotlib
+fi
+
+# 4. Build time: one patch module alone, in a scratch directory, against the
+# warm kernel tree, with the flags build.sh uses (the proc-macro .so is
+# already built: it is shared by every patch and not counted).
+macros=$top/target/kernel-rustc/release/liblivepatch_macros.so
+[ -f "$macros" ] || die "$macros not built: run make"
+kmake=(make -s -C "$KDIR" RUSTC=/usr/bin/rustc "BINDGEN=$BINDGEN" RUST_LIVEPATCH="$top"
+	LIVEPATCH_MACROS="$macros" -j"$(nproc)")
+grep -qx 'CONFIG_CC_IS_CLANG=y' "$KDIR/.config" && kmake+=("LLVM=${LLVM:--19}")
+for flavour in c rust; do
+	d=$out/build/$flavour
+	mkdir -p "$d"
+	if [ $flavour = c ]; then
+		cp "$mods/bench_patch_c.c" "$d/"
+		echo "obj-m += bench_patch_c.o" >"$d/Kbuild"
+	else
+		cp "$mods/bench_patch_rust.rs" "$d/"
+		printf 'obj-m += bench_patch_rust.o\ninclude $(RUST_LIVEPATCH)/rust/livepatch/Kbuild.livepatch\n' >"$d/Kbuild"
+	fi
+	# One untimed build first (page cache, make's own start-up).
+	"${kmake[@]}" M="$d" modules >/dev/null
+	for i in $(seq "$BUILD_REPS"); do
+		"${kmake[@]}" M="$d" clean >/dev/null
+		t0=$(date +%s%N)
+		"${kmake[@]}" M="$d" modules >/dev/null
+		echo "build $flavour $(( ($(date +%s%N) - t0) / 1000 ))" >>"$out/host.log"
+	done
+done
+log "build times: $(awk '{printf "%s %.2f s; ", $2, $3/1e6}' "$out/host.log")"
+echo "loadavg $(cut -d' ' -f1 /proc/loadavg)" >>"$out/host.log"
+
+# 1-2. The guest: the usual initramfs (busybox, kmod, the modules), plus a
+# second archive with the bench script, its helper and its settings.
+gcc -static -O2 -Wall -o "$out/benchtool" "$top/bench/guest/benchtool.c"
+make_initramfs "$out/initramfs.cpio.gz" "${ko_list[@]}"
+stage=$out/stage
+mkdir -p "$stage/guest" "$stage/bench"
+cp "$top/bench/guest/bench.sh" "$stage/guest/bench.sh"
+cp "$out/benchtool" "$stage/bench/benchtool"
+cat >"$stage/bench/config" <<CFG
+NCALLS=$NCALLS
+ROUNDS=$ROUNDS
+CYCLES=$CYCLES
+TASKS="$TASKS"
+BUSY_PCT=$BUSY_PCT
+REPS=$REPS
+CFG
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >>"$out/initramfs.cpio.gz"
+
+qemu_kernel=$kernel
+qemu_initrd=$out/initramfs.cpio.gz
+qemu_out=$out
+qemu_mem=1024
+qemu_log_buf=4M
+# A fine clock for ktime and printk: the test kernel has no PIT, HPET or ACPI
+# timer to calibrate the TSC against and falls back to jiffies (4 ms); give
+# it the TSC rate, measured here (the guest's TSC is the host's).
+tsc_khz=$("$out/benchtool" tsc-khz)
+qemu_append="tsc_early_khz=$tsc_khz tsc=reliable clocksource=tsc"
+echo "tsc_khz $tsc_khz" >>"$out/host.log"
+qemu_pick_accel
+log "accelerator: ${ACCEL^^} ($ACCEL_WHY)"
+secs=${QEMU_TIMEOUT:-540}
+t0=$SECONDS
+status=0
+qemu_boot "$ACCEL" bench "$secs" || status=$?
+log "guest ran $((SECONDS - t0)) s under ${ACCEL^^}; console: $out/console.log"
+echo "$ACCEL" >"$out/accel"
+if [ "$status" != 0 ]; then
+	tail -n 30 "$out/console.log" >&2
+	die "QEMU exited with status $status (124: over QEMU_TIMEOUT=$secs s)"
+fi
+grep -qx "# END rust-livepatch bench" "$out/results.log" ||
+	{ tail -n 30 "$out/console.log" >&2; die "the bench guest did not finish (see $out/results.log)"; }
+
+# 3. Sizes, then every figure into the results.
+"$venv/bin/python" "$top/bench/analyze.py" --out "$out" --results "$results" \
+	--accel "$ACCEL" --accel-why "$ACCEL_WHY" \
+	--c-sample "$c_sample" --rust-sample "$rust_sample" \
+	--c-patch "$mods/bench_patch_c.ko" --rust-patch "$mods/bench_patch_rust.ko"
