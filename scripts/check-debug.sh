@@ -35,7 +35,7 @@ export KERNEL_FLAVOUR=debug
 KDIR=$("$here/kernel.sh" build)
 export KDIR
 log "debug kernel: $KDIR"
-"$here/build.sh"
+make -C "$top" all
 
 export QEMU_APPEND="panic_on_warn=1"
 export QEMU_MEM=${QEMU_MEM:-1024}

@@ -6,13 +6,15 @@
 
 #[path = "common/callback_info.rs"]
 mod callback_info;
+#[path = "common/log_callbacks.rs"]
+mod log_callbacks;
 
 use kernel::prelude::*;
 
 /// The pre-patch callbacks return `pre_patch_ret`.
 struct PrePatchRet;
 
-impl callback_info::PrePatch for PrePatchRet {
+impl log_callbacks::PrePatch for PrePatchRet {
     fn result() -> Result {
         match fix::pre_patch_ret.get() {
             0 => Ok(()),
@@ -35,7 +37,7 @@ mod fix {
 
     /// Logs every callback.
     #[callbacks("vmlinux", "test_klp_callbacks_mod", "test_klp_callbacks_busy")]
-    type Demo = crate::callback_info::LogCallbacks<crate::PrePatchRet>;
+    type Demo = crate::log_callbacks::LogCallbacks<crate::PrePatchRet>;
 
     /// The new work function of test_klp_callbacks_busy.
     #[livepatch(object = "test_klp_callbacks_busy", target = "busymod_work_func")]

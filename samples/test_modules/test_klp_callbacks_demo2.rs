@@ -5,6 +5,8 @@
 
 #[path = "common/callback_info.rs"]
 mod callback_info;
+#[path = "common/log_callbacks.rs"]
+mod log_callbacks;
 
 #[livepatch::patch(
     name = "test_klp_callbacks_demo2",
@@ -19,5 +21,5 @@ mod fix {
 
     /// Logs every callback.
     #[callbacks("vmlinux")]
-    type Demo2 = crate::callback_info::LogCallbacks;
+    type Demo2 = crate::log_callbacks::LogCallbacks;
 }
