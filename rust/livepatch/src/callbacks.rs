@@ -21,17 +21,21 @@ pub trait Callbacks {
     /// Before the object is patched. An error cancels patching it: enabling
     /// the patch fails with that error (for vmlinux or an already loaded
     /// module), or loading the module being patched does.
+    #[inline]
     fn pre_patch(_cx: &Context<'_>) -> Result {
         Ok(())
     }
 
     /// After the object is patched (the transition to the new code is done).
+    #[inline]
     fn post_patch(_cx: &Context<'_>) {}
 
     /// Before the object is unpatched.
+    #[inline]
     fn pre_unpatch(_cx: &Context<'_>) {}
 
     /// After the object is unpatched (no task runs the new code any more).
+    #[inline]
     fn post_unpatch(_cx: &Context<'_>) {}
 }
 
@@ -65,6 +69,7 @@ pub struct Context<'a> {
 
 impl Context<'_> {
     /// The patched module, or `None` for vmlinux.
+    #[inline]
     pub fn module(&self) -> Option<Module<'_>> {
         // SAFETY: `obj` is valid and its `mod` field is written by the core
         // only under `klp_mutex`, which is held (type invariant).
@@ -75,6 +80,7 @@ impl Context<'_> {
     }
 
     /// The name of the object: "vmlinux" or the module name.
+    #[inline]
     pub fn object_name(&self) -> &CStr {
         // SAFETY: `obj` is valid (type invariant); `name` is null or a
         // `'static` string (type invariant of `crate::Object`).
@@ -88,6 +94,7 @@ impl Context<'_> {
     }
 
     /// The system state `id` of `patch` (`klp_get_state()`).
+    #[inline]
     pub fn state(&self, patch: &Patch, id: u64) -> Option<StateRef<'_>> {
         // SAFETY: `patch.as_raw()` is a valid `klp_patch`; `klp_get_state()`
         // only walks its `states` array.
@@ -97,6 +104,7 @@ impl Context<'_> {
 
     /// The state `id` of the patches being replaced (`klp_get_prev_state()`):
     /// what an earlier livepatch left, for a newer one to take over.
+    #[inline]
     pub fn prev_state(&self, id: u64) -> Option<StateRef<'_>> {
         // SAFETY: the core allows this during transitions and in callbacks
         // (`klp_mutex` is held: type invariant).
@@ -117,6 +125,7 @@ pub struct Module<'a> {
 
 impl Module<'_> {
     /// The module's name.
+    #[inline]
     pub fn name(&self) -> &CStr {
         // SAFETY: `m` is a loaded module (type invariant); `name` is a
         // NUL-terminated array that does not change while it is loaded.
@@ -124,6 +133,7 @@ impl Module<'_> {
     }
 
     /// The module's state.
+    #[inline]
     pub fn state(&self) -> ModuleState {
         // SAFETY: `m` is a loaded module (type invariant).
         match unsafe { (*self.m).state } {
@@ -147,6 +157,7 @@ pub struct StateRef<'a> {
 }
 
 impl StateRef<'_> {
+    #[inline]
     fn new(s: *mut bindings::klp_state) -> Option<Self> {
         // INVARIANT: the core returns null or a state of a registered patch;
         // callers hold a `Context`, so `klp_mutex` is held.
@@ -154,18 +165,21 @@ impl StateRef<'_> {
     }
 
     /// The state's id.
+    #[inline]
     pub fn id(&self) -> u64 {
         // SAFETY: `s` is valid (type invariant).
         unsafe { (*self.s).id as u64 }
     }
 
     /// The state's version.
+    #[inline]
     pub fn version(&self) -> u32 {
         // SAFETY: `s` is valid (type invariant).
         unsafe { (*self.s).version as u32 }
     }
 
     /// The data the livepatch that owns the state attached to it.
+    #[inline]
     pub fn data(&self) -> *mut core::ffi::c_void {
         // SAFETY: `s` is valid and `klp_mutex` serialises accesses to `data`
         // (type invariant).
@@ -174,6 +188,7 @@ impl StateRef<'_> {
 
     /// Attaches `data` to the state (what it points to is the patch's
     /// business: it may be handed over to the next patch).
+    #[inline]
     pub fn set_data(&self, data: *mut core::ffi::c_void) {
         // SAFETY: `s` is valid and `klp_mutex` serialises accesses to `data`
         // (type invariant).
@@ -197,6 +212,7 @@ impl ObjectCallbacks {
     });
 
     /// The callbacks of `T`.
+    #[inline]
     pub const fn of<T: Callbacks>() -> Self {
         Self(bindings::klp_callbacks {
             pre_patch: Some(pre_patch::<T>),
@@ -207,6 +223,7 @@ impl ObjectCallbacks {
         })
     }
 
+    #[inline]
     pub(crate) const fn into_raw(self) -> bindings::klp_callbacks {
         self.0
     }
@@ -216,11 +233,13 @@ impl ObjectCallbacks {
 ///
 /// `obj` must be the object the core runs callbacks for, with `klp_mutex` held
 /// for `'a`.
+#[inline]
 unsafe fn context<'a>(obj: *mut bindings::klp_object) -> Context<'a> {
     // INVARIANT: guaranteed by the caller.
     Context { obj, _held: PhantomData }
 }
 
+#[inline]
 unsafe extern "C" fn pre_patch<T: Callbacks>(obj: *mut bindings::klp_object) -> c_int {
     // SAFETY: the core calls this for `obj` with `klp_mutex` held.
     let cx = unsafe { context(obj) };
@@ -230,16 +249,19 @@ unsafe extern "C" fn pre_patch<T: Callbacks>(obj: *mut bindings::klp_object) -> 
     }
 }
 
+#[inline]
 unsafe extern "C" fn post_patch<T: Callbacks>(obj: *mut bindings::klp_object) {
     // SAFETY: the core calls this for `obj` with `klp_mutex` held.
     T::post_patch(&unsafe { context(obj) });
 }
 
+#[inline]
 unsafe extern "C" fn pre_unpatch<T: Callbacks>(obj: *mut bindings::klp_object) {
     // SAFETY: the core calls this for `obj` with `klp_mutex` held.
     T::pre_unpatch(&unsafe { context(obj) });
 }
 
+#[inline]
 unsafe extern "C" fn post_unpatch<T: Callbacks>(obj: *mut bindings::klp_object) {
     // SAFETY: the core calls this for `obj` with `klp_mutex` held.
     T::post_unpatch(&unsafe { context(obj) });

@@ -35,6 +35,7 @@ impl Func {
     /// patch and has exactly the ABI and signature of the C function
     /// `old_name`: the kernel enters it in place of that function, with its
     /// arguments.
+    #[inline]
     pub const unsafe fn new(old_name: &'static CStr, new_func: *const c_void, old_sympos: u64) -> Self {
         // INVARIANT: `old_name` is `'static` and NUL-terminated; the caller
         // vouches for `new_func`.
@@ -49,6 +50,7 @@ impl Func {
     }
 
     /// The all-zero entry that ends a table.
+    #[inline]
     const fn terminator() -> Self {
         // INVARIANT: all zeroes.
         Self(Opaque::zeroed())
@@ -65,11 +67,13 @@ pub struct Funcs<const N: usize> {
 
 impl<const N: usize> Funcs<N> {
     /// Builds the table; the terminator is added here, so it cannot be missing.
+    #[inline]
     pub const fn new(funcs: [Func; N]) -> Self {
         Self { funcs, end: Func::terminator() }
     }
 
     /// The C array, for `klp_object.funcs`.
+    #[inline]
     pub(crate) const fn as_ptr(&self) -> *mut bindings::klp_func {
         // `Func` is a transparent `klp_func`, and `Self` is `repr(C)` with
         // members of the same type: no padding, so this is `klp_func[N + 1]`.

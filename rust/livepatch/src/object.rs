@@ -32,6 +32,7 @@ impl Object {
     ///
     /// No other `Object` may refer to `funcs`: the core links each of its
     /// entries into this object's list of functions.
+    #[inline]
     pub const unsafe fn new<const N: usize>(
         name: Option<&'static CStr>,
         funcs: &'static Funcs<N>,
@@ -53,6 +54,7 @@ impl Object {
     }
 
     /// The all-zero entry that ends a table.
+    #[inline]
     const fn terminator() -> Self {
         // INVARIANT: all zeroes.
         Self(Opaque::zeroed())
@@ -69,11 +71,13 @@ pub struct Objects<const N: usize> {
 
 impl<const N: usize> Objects<N> {
     /// Builds the table; the terminator is added here, so it cannot be missing.
+    #[inline]
     pub const fn new(objs: [Object; N]) -> Self {
         Self { objs, end: Object::terminator() }
     }
 
     /// The C array, for `klp_patch.objs`.
+    #[inline]
     pub(crate) const fn as_ptr(&self) -> *mut bindings::klp_object {
         // `Object` is a transparent `klp_object`, and `Self` is `repr(C)` with
         // members of the same type: no padding, so this is `klp_object[N + 1]`.

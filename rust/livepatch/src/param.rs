@@ -33,11 +33,13 @@ unsafe impl Sync for IntParam {}
 
 impl IntParam {
     /// A parameter with the given default value.
+    #[inline]
     pub const fn new(default: i32) -> Self {
         Self(Opaque::new(default))
     }
 
     /// The current value.
+    #[inline]
     pub fn get(&self) -> i32 {
         // SAFETY: the pointer is valid and aligned; a volatile read is the
         // kernel's `READ_ONCE()` for a concurrent sysfs write.
@@ -47,6 +49,7 @@ impl IntParam {
     /// The `struct kernel_param` that registers this parameter (emitted by
     /// the patch macro into the `__param` section).
     #[doc(hidden)]
+    #[inline]
     pub const fn kernel_param(&'static self, name: &'static CStr, perm: u16) -> KernelParam {
         // SAFETY: all-zero is a valid `kernel_param` to start from.
         let mut kp: bindings::kernel_param = unsafe { core::mem::zeroed() };
@@ -61,11 +64,13 @@ impl IntParam {
 }
 
 #[cfg(MODULE)]
+#[inline]
 const fn this_module() -> *mut bindings::module {
     &raw mut bindings::__this_module
 }
 
 #[cfg(not(MODULE))]
+#[inline]
 const fn this_module() -> *mut bindings::module {
     core::ptr::null_mut()
 }
@@ -99,11 +104,13 @@ unsafe impl<const N: usize> Sync for IntArrayParam<N> {}
 
 impl<const N: usize> IntArrayParam<N> {
     /// An empty array parameter.
+    #[inline]
     pub const fn new() -> Self {
         Self { num: Opaque::new(0), elems: Opaque::new([0; N]) }
     }
 
     /// How many values were given.
+    #[inline]
     pub fn len(&self) -> usize {
         // SAFETY: valid and aligned; `READ_ONCE` of a concurrent write.
         let n = unsafe { core::ptr::read_volatile(self.num.get()) } as usize;
@@ -111,11 +118,13 @@ impl<const N: usize> IntArrayParam<N> {
     }
 
     /// Whether no value was given.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Value `i`, if given.
+    #[inline]
     pub fn get(&self, i: usize) -> Option<i32> {
         if i >= self.len() {
             return None;
@@ -127,6 +136,7 @@ impl<const N: usize> IntArrayParam<N> {
     /// The `struct kparam_array` describing this array (emitted by the patch
     /// macro).
     #[doc(hidden)]
+    #[inline]
     pub const fn kparam_array(&'static self) -> KParamArray {
         // SAFETY: all-zero is a valid `kparam_array` to start from.
         let mut arr: bindings::kparam_array = unsafe { core::mem::zeroed() };
@@ -140,6 +150,7 @@ impl<const N: usize> IntArrayParam<N> {
 }
 
 impl<const N: usize> Default for IntArrayParam<N> {
+    #[inline]
     fn default() -> Self {
         Self::new()
     }
@@ -155,6 +166,7 @@ unsafe impl Sync for KParamArray {}
 
 impl KParamArray {
     /// The `struct kernel_param` that registers the array.
+    #[inline]
     pub const fn kernel_param(&'static self, name: &'static CStr, perm: u16) -> KernelParam {
         // SAFETY: all-zero is a valid `kernel_param` to start from.
         let mut kp: bindings::kernel_param = unsafe { core::mem::zeroed() };

@@ -20,8 +20,8 @@ use kernel::{
 /// # Invariants
 ///
 /// - `inner.objs` points to a terminated [`Objects`] table whose objects and
-///   functions belong to this patch alone; `inner.states` to a terminated
-///   [`States`] table.
+///   functions belong to this patch alone; `inner.states` is null or points
+///   to a terminated [`States`] table.
 /// - `claimed` is set once, before `klp_enable_patch()` sees `inner`, so the
 ///   C struct is registered at most once.
 /// - From that call on, the patch is borrowed for `'static` ([`Patch::enable`]
@@ -47,6 +47,7 @@ impl Patch {
     ///
     /// No other `Patch` may refer to `objs`: the core links each object into
     /// this patch's list.
+    #[inline]
     pub const unsafe fn new<const N: usize, const M: usize>(
         objs: &'static Objects<N>,
         states: &'static States<M>,
@@ -56,7 +57,11 @@ impl Patch {
         // fields (`mod` is set by `enable`).
         let mut patch: bindings::klp_patch = unsafe { core::mem::zeroed() };
         patch.objs = objs.as_ptr();
-        patch.states = states.as_ptr();
+        // No states: NULL, as C patches without states have (and the empty
+        // table, unreferenced, is not emitted).
+        if M > 0 {
+            patch.states = states.as_ptr();
+        }
         patch.replace = replace;
         // INVARIANT: the tables are terminated by construction and `objs` is
         // exclusive to this patch by the safety requirement; `claimed` starts
@@ -66,6 +71,7 @@ impl Patch {
 
     /// Makes the patch an atomic-replace patch or not, before it is enabled
     /// (for example from a module parameter). Fails with `EBUSY` afterwards.
+    #[inline]
     pub fn set_replace(&'static self, replace: bool) -> Result {
         // Claim, write, release: `enable` cannot start in between.
         if self.claimed.xchg(true, Full) {
@@ -79,6 +85,7 @@ impl Patch {
     }
 
     /// The C struct, for the core's lookups (`klp_get_state()`).
+    #[inline]
     pub(crate) fn as_raw(&self) -> *mut bindings::klp_patch {
         self.inner.get()
     }
@@ -91,6 +98,7 @@ impl Patch {
     /// patch was already enabled, and otherwise with the core's error (for
     /// example `EINVAL` when a target symbol does not exist; the kernel log
     /// says which).
+    #[inline]
     pub fn enable(&'static self, module: &'static ThisModule) -> Result {
         if self.claimed.xchg(true, Full) {
             return Err(EBUSY);

@@ -42,6 +42,7 @@ pub enum Gfp {
 }
 
 impl Gfp {
+    #[inline]
     fn as_raw(self) -> kernel::bindings::gfp_t {
         match self {
             Gfp::Kernel => kernel::bindings::GFP_KERNEL,
@@ -77,6 +78,7 @@ struct Ctor<F> {
 ///
 /// `shadow_data` must be a fresh allocation of `size_of::<T>()` bytes,
 /// aligned for `T`, and `ctor_data` a `*mut Ctor<F>` valid for the call.
+#[inline]
 unsafe extern "C" fn construct<T, F>(obj: *mut c_void, shadow_data: *mut c_void, ctor_data: *mut c_void) -> c_int
 where
     F: FnOnce(*mut c_void, &mut MaybeUninit<T>) -> Result,
@@ -103,6 +105,7 @@ where
 /// # Safety
 ///
 /// `shadow_data` must hold an initialised `T` that nothing uses afterwards.
+#[inline]
 unsafe extern "C" fn destroy<T, D: Destructor<T>>(obj: *mut c_void, shadow_data: *mut c_void) {
     let data = shadow_data.cast::<T>();
     // SAFETY: `data` holds an initialised `T` (the caller's guarantee).
@@ -115,10 +118,12 @@ unsafe extern "C" fn destroy<T, D: Destructor<T>>(obj: *mut c_void, shadow_data:
 struct DropOnly;
 
 impl<T> Destructor<T> for DropOnly {
+    #[inline]
     fn destroy(_obj: *mut c_void, _data: &mut T) {}
 }
 
 /// The object key: its address.
+#[inline]
 fn key<O: ?Sized>(obj: &O) -> *mut c_void {
     core::ptr::from_ref(obj).cast::<c_void>().cast_mut()
 }
@@ -128,22 +133,26 @@ impl<T: Send + Sync> Shadow<T> {
     ///
     /// `T` must not need more alignment than a pointer: the core stores the
     /// data right after its pointer-aligned header.
+    #[inline]
     pub const fn new(id: u64) -> Self {
         assert!(align_of::<T>() <= align_of::<usize>(), "shadow data is at most pointer-aligned");
         Self { id, _t: PhantomData }
     }
 
     /// The id.
+    #[inline]
     pub const fn id(&self) -> u64 {
         self.id
     }
 
     /// The destructor that drops `T`: none if `T` needs no drop.
+    #[inline]
     fn drop_dtor() -> bindings::klp_shadow_dtor_t {
         needs_drop::<T>().then_some(destroy::<T, DropOnly> as unsafe extern "C" fn(_, _))
     }
 
     /// The shadow value of `obj`, if it has one (`klp_shadow_get()`).
+    #[inline]
     pub fn get<'a, O: ?Sized>(&self, obj: &'a O) -> Option<&'a T> {
         // SAFETY: `klp_shadow_get()` only looks the pair up under RCU.
         let data = unsafe { bindings::klp_shadow_get(key(obj), self.id as _) };
@@ -156,6 +165,7 @@ impl<T: Send + Sync> Shadow<T> {
     /// Attaches `value` to `obj` (`klp_shadow_alloc()`). Fails with `EEXIST`
     /// if `obj` has a value of this kind already (the core also warns), or
     /// `ENOMEM`; `value` is dropped then.
+    #[inline]
     pub fn alloc<'a, O: ?Sized>(&self, obj: &'a O, value: T, flags: Gfp) -> Result<&'a T> {
         self.alloc_with(obj, flags, move |_, slot| {
             slot.write(value);
@@ -167,6 +177,7 @@ impl<T: Send + Sync> Shadow<T> {
     /// which gets the object's address and the new value's slot. `init` runs
     /// under the core's spinlock (see the [module docs](self)); an error from
     /// it is returned.
+    #[inline]
     pub fn alloc_with<'a, O: ?Sized, F>(&self, obj: &'a O, flags: Gfp, init: F) -> Result<&'a T>
     where
         F: FnOnce(*mut c_void, &mut MaybeUninit<T>) -> Result,
@@ -176,6 +187,7 @@ impl<T: Send + Sync> Shadow<T> {
 
     /// The value of `obj`, or `value` attached to it first if it has none
     /// (`klp_shadow_get_or_alloc()`); `value` is dropped if unused.
+    #[inline]
     pub fn get_or_alloc<'a, O: ?Sized>(&self, obj: &'a O, value: T, flags: Gfp) -> Result<&'a T> {
         self.get_or_alloc_with(obj, flags, move |_, slot| {
             slot.write(value);
@@ -185,6 +197,7 @@ impl<T: Send + Sync> Shadow<T> {
 
     /// Like [`Shadow::get_or_alloc`], constructing a new value in place with
     /// `init` (under the core's spinlock: see the [module docs](self)).
+    #[inline]
     pub fn get_or_alloc_with<'a, O: ?Sized, F>(&self, obj: &'a O, flags: Gfp, init: F) -> Result<&'a T>
     where
         F: FnOnce(*mut c_void, &mut MaybeUninit<T>) -> Result,
@@ -192,6 +205,7 @@ impl<T: Send + Sync> Shadow<T> {
         self.alloc_raw(obj, flags, init, true)
     }
 
+    #[inline]
     fn alloc_raw<'a, O: ?Sized, F>(&self, obj: &'a O, flags: Gfp, init: F, or_get: bool) -> Result<&'a T>
     where
         F: FnOnce(*mut c_void, &mut MaybeUninit<T>) -> Result,
@@ -233,6 +247,7 @@ impl<T: Send + Sync> Shadow<T> {
     ///
     /// No reference to that value (from [`Shadow::get`] or the allocation
     /// functions) may be used afterwards.
+    #[inline]
     pub unsafe fn free<O: ?Sized>(&self, obj: &O) {
         // SAFETY: the value under this id is a `T`; nothing uses it after
         // this (the caller's guarantee), as `destroy` requires.
@@ -244,6 +259,7 @@ impl<T: Send + Sync> Shadow<T> {
     /// # Safety
     ///
     /// As for [`Shadow::free`].
+    #[inline]
     pub unsafe fn free_with<O: ?Sized, D: Destructor<T>>(&self, obj: &O) {
         // SAFETY: the value under this id is a `T`; nothing uses it after
         // this (the caller's guarantee), as `destroy` requires.
@@ -256,6 +272,7 @@ impl<T: Send + Sync> Shadow<T> {
     /// # Safety
     ///
     /// No reference to any of those values may be used afterwards.
+    #[inline]
     pub unsafe fn free_all(&self) {
         // SAFETY: as in `free_with`.
         unsafe { bindings::klp_shadow_free_all(self.id as _, Self::drop_dtor()) };
@@ -266,6 +283,7 @@ impl<T: Send + Sync> Shadow<T> {
     /// # Safety
     ///
     /// As for [`Shadow::free_all`].
+    #[inline]
     pub unsafe fn free_all_with<D: Destructor<T>>(&self) {
         // SAFETY: as in `free_with`.
         unsafe { bindings::klp_shadow_free_all(self.id as _, Some(destroy::<T, D>)) };

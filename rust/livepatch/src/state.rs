@@ -28,6 +28,7 @@ unsafe impl Sync for State {}
 
 impl State {
     /// State `id` (non-zero: zero ends the table) at `version`.
+    #[inline]
     pub const fn new(id: u64, version: u32) -> Self {
         assert!(id != 0, "a klp_state id cannot be 0: 0 ends the states table");
         // SAFETY: all-zero is a valid `klp_state` (no data).
@@ -38,6 +39,7 @@ impl State {
         Self(Opaque::new(s))
     }
 
+    #[inline]
     const fn terminator() -> Self {
         // INVARIANT: all zeroes.
         Self(Opaque::zeroed())
@@ -54,11 +56,13 @@ pub struct States<const N: usize> {
 
 impl<const N: usize> States<N> {
     /// Builds the table; the terminator is added here.
+    #[inline]
     pub const fn new(states: [State; N]) -> Self {
         Self { states, end: State::terminator() }
     }
 
     /// The C array, for `klp_patch.states`.
+    #[inline]
     pub(crate) const fn as_ptr(&self) -> *mut bindings::klp_state {
         // `State` is a transparent `klp_state`, and `Self` is `repr(C)` with
         // members of the same type: this is `klp_state[N + 1]`.
