@@ -39,6 +39,9 @@ make -C "$top" all
 
 export QEMU_APPEND="panic_on_warn=1"
 export QEMU_MEM=${QEMU_MEM:-1024}
+# Under TCG this kernel is slow (KASAN, lockdep, kobject releases delayed by
+# DEBUG_KOBJECT_RELEASE): the QEMU tests take about 10 minutes.
+export QEMU_TIMEOUT=${QEMU_TIMEOUT:-3600}
 if [ "${1:-}" != soak ]; then
 	"$here/qemu-run.sh" tests
 	"$here/selftests.sh"

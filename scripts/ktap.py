@@ -12,7 +12,20 @@ free of warnings, oopses and call traces. Prints the results, then
 import re
 import sys
 
-BAD_CONSOLE = re.compile(r"Call Trace|WARNING:|BUG:|Oops|Kernel panic|KASAN|kmemleak|general protection")
+# Reports, not boot banners: KASAN and lockdep reports start with "BUG:" or
+# "WARNING:"; kmemleak says "kmemleak: N new suspected memory leaks".
+BAD_CONSOLE = re.compile(
+    r"Call Trace|WARNING:|BUG:|Oops|Kernel panic|general protection|UBSAN:"
+    r"|kmemleak: \d+ new suspected memory leaks"
+)
+
+
+def console_problem(console):
+    """The first report line in a kernel console log, or None."""
+    m = BAD_CONSOLE.search(console)
+    if not m:
+        return None
+    return console[console.rfind("\n", 0, m.start()) + 1 : console.find("\n", m.start())].strip()
 
 
 def main(results_path, console_path, end_line):
@@ -53,10 +66,8 @@ def main(results_path, console_path, end_line):
         if end_line not in lines:
             problems.append(f"no end line '{end_line}': the guest stopped early")
     console = open(console_path, errors="replace").read() if console_path else ""
-    for m in BAD_CONSOLE.finditer(console):
-        line = console[console.rfind("\n", 0, m.start()) + 1 : console.find("\n", m.start())]
-        problems.append(f"kernel console: {line.strip()}")
-        break
+    if bad := console_problem(console):
+        problems.append(f"kernel console: {bad}")
     for p in problems:
         print(f"FAIL: {p}")
     if not problems and passed == 0:

@@ -144,14 +144,15 @@ fi
 
 # 5. Strict check on the host.
 python3 - "$out/results.log" "$out/console.log" "$status" "$secs" \
-	"${scripts[*]}" "${ported[*]:-}" "${still_c[*]:-}" "${SELFTESTS_MAY_SKIP:-}" <<'PY' ||
+	"${scripts[*]}" "${ported[*]:-}" "${still_c[*]:-}" "${SELFTESTS_MAY_SKIP:-}" "$here" <<'PY' ||
 import re
 import sys
 
-results_path, console_path, status, secs, scripts, ported, still_c, may_skip = sys.argv[1:9]
+results_path, console_path, status, secs, scripts, ported, still_c, may_skip, here = sys.argv[1:10]
+sys.path.insert(0, here)
+from ktap import console_problem  # noqa: E402  (the same report patterns as the QEMU tests)
 scripts, ported, still_c, may_skip = scripts.split(), ported.split(), still_c.split(), may_skip.split()
 FLAVOURS = ["c", "rust"]
-BAD_CONSOLE = re.compile(r"Call Trace|WARNING:|BUG:|Oops|Kernel panic|general protection")
 problems = []
 
 try:
@@ -283,10 +284,8 @@ try:
 except OSError:
     console = ""
     problems.append("no console log")
-for m in BAD_CONSOLE.finditer(console):
-    line = console[console.rfind("\n", 0, m.start()) + 1 : console.find("\n", m.start())]
-    problems.append(f"kernel console: {line.strip()}")
-    break
+if bad := console_problem(console):
+    problems.append(f"kernel console: {bad}")
 
 for p in problems:
     print(f"FAIL: {p}")
