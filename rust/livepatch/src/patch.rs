@@ -108,11 +108,11 @@ impl Patch {
         // Having won `claimed`, this is the only access to it until
         // `klp_enable_patch()` below.
         unsafe { (*patch).mod_ = module.as_ptr() };
+        // The patch is borrowed for `'static`, so it never moves; it lives in
+        // the memory of `module`, which the core pins with a module reference
+        // for as long as the patch is registered.
         // SAFETY: `patch` is a valid `klp_patch` whose object and function
-        // tables are terminated and exclusive to it (type invariants). It is
-        // borrowed for `'static`, so it never moves, and it lives in the
-        // memory of `module`, which the core pins with a module reference for
-        // as long as the patch is registered.
+        // tables are terminated and exclusive to it (type invariants).
         to_result(unsafe { bindings::klp_enable_patch(patch) })
     }
 }
