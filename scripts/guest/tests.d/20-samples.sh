@@ -274,6 +274,7 @@ t_shadow_fix2_c_and_rust() {
 	c=$(s_fix2_transcript $MODULES/livepatch-shadow-fix1.ko $S_F1 $MODULES/livepatch-shadow-fix2.ko $S_F2)
 	r=$(s_fix2_transcript $MODULES/rust_livepatch_shadow_fix1.ko rust_$S_F1 \
 		$MODULES/rust_livepatch_shadow_fix2.ko rust_$S_F2 | s_strip)
+	echo "$c" >/tmp/shadow_fix2_c.transcript
 	s_expect "$c" "functions: ./livepatch_shadow_mod/dummy_check,1 ./livepatch_shadow_mod/dummy_free,1 " \
 		"check counters between 1 and the cleanup passes: yes" || return 1
 	s_stories_are "$c" 1 \
@@ -281,6 +282,19 @@ t_shadow_fix2_c_and_rust() {
 		"$S_F1_ALLOC > $S_F2: livepatch_fix2_dummy_leak_dtor: dummy @ PTR, prevented leak @ PTR > $S_F2: livepatch_fix2_dummy_free: dummy @ PTR, check counter = N" \
 		"$S_F1_ALLOC > $S_F2: livepatch_fix2_dummy_leak_dtor: dummy @ PTR, prevented leak @ PTR" || return 1
 	s_compare "$c" "$r"
+}
+
+# The C and Rust ports mixed: fix2 frees the leaks fix1 saved, so their
+# shadow data must agree (an `int *` in C, a `KBox<c_int>` in Rust).
+t_shadow_fix2_mixed_c_and_rust() {
+	local c r F1=$S_F1 F2=$S_F2
+	c=$(cat /tmp/shadow_fix2_c.transcript 2>/dev/null)
+	[ -n "$c" ] || fail "no C transcript from shadow_fix2_c_and_rust" || return 1
+	s_cleanup
+	r=$(s_fix2_transcript $MODULES/livepatch-shadow-fix1.ko $F1 $MODULES/rust_$F2.ko rust_$F2 | s_strip)
+	s_compare "$c" "$r" || { echo "(C fix1, Rust fix2)"; return 1; }
+	r=$(s_fix2_transcript $MODULES/rust_$F1.ko rust_$F1 $MODULES/livepatch-shadow-fix2.ko $F2 | s_strip)
+	s_compare "$c" "$r" || { echo "(Rust fix1, C fix2)"; return 1; }
 }
 
 t_callbacks_demo_c_and_rust() {
@@ -304,4 +318,5 @@ t_callbacks_demo_c_and_rust() {
 	s_compare "$c" "$r"
 }
 
-TESTS="$TESTS t_shadow_fix1_c_and_rust t_shadow_fix2_c_and_rust t_callbacks_demo_c_and_rust"
+TESTS="$TESTS t_shadow_fix1_c_and_rust t_shadow_fix2_c_and_rust t_shadow_fix2_mixed_c_and_rust
+t_callbacks_demo_c_and_rust"
