@@ -57,8 +57,8 @@ mod fix {
         // its list, holding the list's mutex: it stays allocated, and Rust
         // reads only `jiffies_expire`, which nothing writes any more.
         let d = unsafe { &*d };
-        // GFP_NOWAIT, as the C sample (which runs with a mutex held, and
-        // could sleep: it is the sample's choice, kept).
+        // GFP_NOWAIT, as in the C sample. The counter starts at 0 (the C
+        // passes no constructor: the core zeroes the new data).
         if let Ok(count) = SV_COUNTER.get_or_alloc(d, Atomic::new(0), Gfp::NoWait) {
             count.fetch_add(1, Relaxed);
         }
