@@ -13,6 +13,19 @@
 
 #[path = "common/callback_info.rs"]
 mod callback_info;
+#[path = "common/log_callbacks.rs"]
+mod log_callbacks;
+
+use kernel::prelude::*;
+
+/// The pre-patch callbacks return `pre_patch_ret`.
+struct PrePatchRet;
+
+impl log_callbacks::PrePatch for PrePatchRet {
+    fn result() -> Result {
+        log_callbacks::errno_result(fix::pre_patch_ret.get())
+    }
+}
 
 #[livepatch::patch(
     name = "rust_livepatch_callbacks_demo",
@@ -20,38 +33,15 @@ mod callback_info;
     license = "GPL",
 )]
 mod fix {
-    use crate::callback_info::callback_info;
     use kernel::{bindings, prelude::*};
-    use livepatch::{Callbacks, Context};
 
     #[param(perm = 0o644, description = "pre_patch_ret (default=0)")]
-    static pre_patch_ret: livepatch::IntParam = livepatch::IntParam::new(0);
+    pub(super) static pre_patch_ret: livepatch::IntParam = livepatch::IntParam::new(0);
 
-    /// The same four callbacks on every object; `pre_patch` returns
-    /// `pre_patch_ret`.
+    /// The same four callbacks on every object, logged; `pre_patch`
+    /// returns `pre_patch_ret`.
     #[callbacks("vmlinux", "livepatch_callbacks_mod", "livepatch_callbacks_busymod")]
-    struct Demo;
-
-    impl Callbacks for Demo {
-        /// Executed on object patching (ie, patch enablement).
-        fn pre_patch(cx: &Context<'_>) -> Result {
-            callback_info("pre_patch_callback", cx);
-            match pre_patch_ret.get() {
-                0 => Ok(()),
-                errno => Err(Error::from_errno(errno)),
-            }
-        }
-        fn post_patch(cx: &Context<'_>) {
-            callback_info("post_patch_callback", cx);
-        }
-        /// Executed on object unpatching (ie, patch disablement).
-        fn pre_unpatch(cx: &Context<'_>) {
-            callback_info("pre_unpatch_callback", cx);
-        }
-        fn post_unpatch(cx: &Context<'_>) {
-            callback_info("post_unpatch_callback", cx);
-        }
-    }
+    type Demo = crate::log_callbacks::LogCallbacks<crate::PrePatchRet>;
 
     /// The new work function of livepatch-callbacks-busymod.
     #[livepatch(object = "livepatch_callbacks_busymod", target = "busymod_work_func")]

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `callback_info()` of the kernel's `samples/livepatch/livepatch-callbacks-demo.c`:
-//! one log line per callback call. (The same as
-//! `samples/test_modules/common/callback_info.rs` of the selftest ports; a
-//! copy, so that the samples do not depend on the test modules' helpers.)
+//! `callback_info()` of the kernel's livepatch-callbacks-demo.c and of the
+//! callback test modules: one log line per callback call. Shared by the
+//! sample and the selftest ports.
 
 use kernel::prelude::*;
 use livepatch::{Context, ModuleState};

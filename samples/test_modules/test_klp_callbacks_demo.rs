@@ -4,9 +4,9 @@
 //! callbacks on vmlinux and two test modules, and a replacement of
 //! `busymod_work_func()`; `pre_patch_ret` makes the pre-patch callback fail.
 
-#[path = "common/callback_info.rs"]
+#[path = "../common/callback_info.rs"]
 mod callback_info;
-#[path = "common/log_callbacks.rs"]
+#[path = "../common/log_callbacks.rs"]
 mod log_callbacks;
 
 use kernel::prelude::*;
@@ -16,10 +16,7 @@ struct PrePatchRet;
 
 impl log_callbacks::PrePatch for PrePatchRet {
     fn result() -> Result {
-        match fix::pre_patch_ret.get() {
-            0 => Ok(()),
-            errno => Err(Error::from_errno(errno)),
-        }
+        log_callbacks::errno_result(fix::pre_patch_ret.get())
     }
 }
 

@@ -3,9 +3,9 @@
 //! Rust port of tools/testing/selftests/livepatch/test_modules/test_klp_callbacks_demo2.c:
 //! callbacks on vmlinux only; `replace=1` makes it an atomic-replace patch.
 
-#[path = "common/callback_info.rs"]
+#[path = "../common/callback_info.rs"]
 mod callback_info;
-#[path = "common/log_callbacks.rs"]
+#[path = "../common/log_callbacks.rs"]
 mod log_callbacks;
 
 #[livepatch::patch(

@@ -4,7 +4,7 @@
 //! an atomic-replace patch that raises console_loglevel and records the old
 //! value as system state `CONSOLE_LOGLEVEL_STATE`, version 1.
 
-#[path = "common/callback_info.rs"]
+#[path = "../common/callback_info.rs"]
 mod callback_info;
 #[path = "common/loglevel_state.rs"]
 mod loglevel_state;

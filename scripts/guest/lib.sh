@@ -41,14 +41,13 @@ wait_until() {
 file_is() { [ "$(cat "$1" 2>/dev/null)" = "$2" ]; }
 gone() { [ ! -e "$1" ]; }
 
-# Kernel log lines written since the last `log_mark`.
-MARK_N=0
+# Kernel log lines written since the last `log_mark`. Marks are unique
+# (tests run in subshells: a counter would start again in each).
 log_mark() {
-	MARK_N=$((MARK_N + 1))
-	MARK="rust-livepatch-test-mark-$MARK_N"
+	MARK="rust-livepatch-test-mark-$(cat /proc/sys/kernel/random/uuid)"
 	echo "$MARK" >/dev/kmsg
 }
-log_since_mark() { dmesg | sed -n "/$MARK/,\$p" | sed 1d; }
+log_since_mark() { dmesg | sed -n "/$MARK\$/,\$p" | sed 1d; }
 
 # patch_transcript KO NAME: load a cmdline_proc_show patch, read what a user
 # sees at each step, then disable and remove it. Prints one line per fact.

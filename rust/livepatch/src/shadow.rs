@@ -17,6 +17,10 @@
 //! of [`Shadow::free_with`], and `T`'s `Drop` must not sleep: no mutex, no
 //! `GFP_KERNEL` allocation, no `msleep`, no calls back into `klp_shadow_*`.
 //! Moving a value in (plain [`Shadow::alloc`]) is always fine.
+//!
+//! [`Shadow::get`] gives a shared `&T`: shadow data that the patched code
+//! updates (a counter, a flag) must be interior-mutable, e.g. an
+//! `Atomic<i32>` (as in samples/rust_livepatch_shadow_fix2.rs) or a lock.
 
 use crate::bindings;
 use core::{

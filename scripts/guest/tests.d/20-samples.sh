@@ -35,18 +35,8 @@ s_norm() {
 		-e 's/check counter = -?[0-9]+/check counter = N/'
 }
 
-# Phases are delimited by marks in the kernel log. Not lib.sh's log_mark:
-# its counter lives in the shell variable MARK_N, which each test's
-# subshell starts again from the same value, so its marks repeat between
-# tests and log_since_mark starts at the first of them. These are unique.
-s_mark() {
-	S_MARK="rust-livepatch-samples-$(cat /proc/sys/kernel/random/uuid)"
-	echo "$S_MARK" >/dev/kmsg
-}
-s_log() { dmesg | sed -n "/$S_MARK\$/,\$p" | sed 1d; }
-
-# Kernel log lines since the last s_mark that match an ERE: count, test.
-s_count() { s_log | grep -cE "$1"; }
+# Kernel log lines since the last log_mark that match an ERE: count, test.
+s_count() { log_since_mark | grep -cE "$1"; }
 s_seen() { [ "$(s_count "$1")" -ge "$2" ]; }
 
 # s_wait_log PATTERN N WHAT: wait (20 s at most) for the Nth line.
@@ -104,11 +94,11 @@ s_cleanup() {
 	return 0
 }
 
-# s_phase N: the log of a phase (since the last s_mark): the livepatch
+# s_phase N: the log of a phase (since the last log_mark): the livepatch
 # core's lines in order, then the distinct stories of the dummies.
 s_phase() {
 	local log
-	log=$(s_log | s_strip)
+	log=$(log_since_mark | s_strip)
 	echo "$log" | grep '^livepatch: ' | sed "s/^/$1 core: /"
 	echo "$log" | awk '
 		match($0, /dummy @ [^ ,]+/) {
@@ -125,7 +115,7 @@ s_fix1_transcript() {
 	# Phase 1: dummies allocated before and after the patch, all freed by
 	# the patched dummy_free() when the victim is removed (its exit frees
 	# the dummies left, and it runs while the module is still patched).
-	s_mark
+	log_mark
 	s_insmod $S_SHADOW_MOD
 	s_wait_log '] dummy_alloc: dummy' 1 "an allocation by the original dummy_alloc"
 	s_insmod $ko
@@ -137,7 +127,7 @@ s_fix1_transcript() {
 	# Phase 2: the victim loaded while patched; then the patch is disabled
 	# and removed, its exit frees the leaks left; then an allocation by
 	# the original again, and the victim's own dummy_free() for all.
-	s_mark
+	log_mark
 	s_insmod $S_SHADOW_MOD
 	s_sysfs $name
 	s_wait_log 'livepatch_fix1_dummy_alloc: dummy' 1 "an allocation by the patched dummy_alloc"
@@ -153,7 +143,7 @@ s_fix1_transcript() {
 # of fix1, as its Usage says.
 s_fix2_transcript() {
 	local n0 na cleanups
-	s_mark
+	log_mark
 	s_insmod $S_SHADOW_MOD
 	s_wait_log '] dummy_alloc: dummy' 1 "an allocation by the original dummy_alloc"
 	s_insmod $1
@@ -173,7 +163,7 @@ s_fix2_transcript() {
 	# one, and no more than the passes since fix2 (plus one it may have
 	# joined during its transition).
 	cleanups=$(($(s_count 'cleanup_work_func: jiffies') - n0))
-	s_log | sed -n 's/.*check counter = \(-\{0,1\}[0-9]*\)$/\1/p' |
+	log_since_mark | sed -n 's/.*check counter = \(-\{0,1\}[0-9]*\)$/\1/p' |
 		awk -v max=$((cleanups + 1)) '$1 < 1 || $1 > max { bad = 1 } END { print "check counters between 1 and the cleanup passes: " (NR && !bad ? "yes" : "no") }'
 	s_disable $4
 	s_disable $2
@@ -187,7 +177,7 @@ s_fix2_transcript() {
 # target module loaded before and after the patch, and pre_patch_ret.
 s_callbacks_transcript() {
 	local ko=$1 name=$2 p=/sys/module/$2/parameters/pre_patch_ret
-	s_mark
+	log_mark
 	s_insmod $S_CB_MOD
 	s_insmod $ko
 	echo "modinfo: livepatch $(modinfo -F livepatch $ko), parm $(modinfo -F parm $ko)"
@@ -203,7 +193,7 @@ s_callbacks_transcript() {
 	s_disable $name
 	s_rmmod $name
 	s_rmmod livepatch_callbacks_mod
-	s_log | s_strip | grep -E '^(livepatch|livepatch_callbacks_[a-z]+): ' | sed 's/^/log: /'
+	log_since_mark | s_strip | grep -E '^(livepatch|livepatch_callbacks_[a-z]+): ' | sed 's/^/log: /'
 	s_cleanup
 }
 

@@ -23,6 +23,16 @@ impl PrePatch for Succeed {
     }
 }
 
+/// The result of a `pre_patch_ret` parameter, as the C demos return it: 0
+/// succeeds, anything else is that errno.
+#[allow(dead_code)] // Not every including crate has a `pre_patch_ret`.
+pub(crate) fn errno_result(ret: i32) -> Result {
+    match ret {
+        0 => Ok(()),
+        errno => Err(Error::from_errno(errno)),
+    }
+}
+
 /// Callbacks that log every call, as the C demo modules' do; `pre_patch`
 /// then returns `P::result()`.
 pub(crate) struct LogCallbacks<P: PrePatch = Succeed>(core::marker::PhantomData<P>);
