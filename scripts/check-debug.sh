@@ -6,8 +6,9 @@
 # again at build time: this config changes the size of kobject and
 # completion.
 #
-#   check-debug.sh        QEMU tests, kernel selftests (C and Rust), soak
-#   check-debug.sh soak   the soak only (make soak)
+#   check-debug.sh                  QEMU tests, kernel selftests (C and Rust), soak
+#   check-debug.sh STEP...          some of them: tests, selftests, soak
+#                                   (make soak runs `soak` alone)
 #
 # It runs in a private copy of the tree (out/debug/tree): modules built for
 # the debug kernel (other struct layouts) must never mix with the test
@@ -42,8 +43,12 @@ export QEMU_MEM=${QEMU_MEM:-1024}
 # Under TCG this kernel is slow (KASAN, lockdep, kobject releases delayed by
 # DEBUG_KOBJECT_RELEASE): the QEMU tests take about 10 minutes.
 export QEMU_TIMEOUT=${QEMU_TIMEOUT:-3600}
-if [ "${1:-}" != soak ]; then
-	"$here/qemu-run.sh" tests
-	"$here/selftests.sh"
-fi
-"$here/qemu-run.sh" soak
+steps=("$@")
+[ ${#steps[@]} -gt 0 ] || steps=(tests selftests soak)
+for step in "${steps[@]}"; do
+	case "$step" in
+	tests | soak) "$here/qemu-run.sh" "$step" ;;
+	selftests) "$here/selftests.sh" ;;
+	*) die "unknown step $step (tests, selftests, soak)" ;;
+	esac
+done
