@@ -38,7 +38,9 @@ export KDIR
 log "debug kernel: $KDIR"
 make -C "$top" all
 
-export QEMU_APPEND="panic_on_warn=1"
+# rl.dmesg_filter: see scripts/guest/selftests/init (DEBUG_KOBJECT_RELEASE
+# adds log lines the kernel's selftests do not expect).
+export QEMU_APPEND="panic_on_warn=1 rl.dmesg_filter=kobject_release"
 export QEMU_MEM=${QEMU_MEM:-1024}
 # Under TCG this kernel is slow (KASAN, lockdep, kobject releases delayed by
 # DEBUG_KOBJECT_RELEASE): the QEMU tests take about 10 minutes.
