@@ -38,6 +38,8 @@ pub(crate) struct ModuleArgs {
     pub(crate) authors: Vec<LitStr>,
     pub(crate) description: Option<LitStr>,
     pub(crate) license: LitStr,
+    /// `exit = f`: a function of the patch module run at module exit.
+    pub(crate) exit: Option<Ident>,
 }
 
 /// Arguments of `#[livepatch(...)]` on one replacement function.
@@ -66,7 +68,8 @@ fn unknown_key(meta: &ParseNestedMeta<'_>, expected: &str) -> syn::Error {
 
 impl PatchArgs {
     pub(crate) fn parse(attr: TokenStream) -> syn::Result<Self> {
-        const KEYS: &str = "replace, states, name, authors, description, license";
+        const KEYS: &str = "replace, states, name, authors, description, license, exit";
+        let mut exit: Option<Ident> = None;
         let mut replace = None;
         let mut states = None;
         let mut name: Option<LitStr> = None;
@@ -122,6 +125,9 @@ impl PatchArgs {
                 let v: LitStr = meta.value()?.parse()?;
                 names::check_modinfo_value(&v)?;
                 set_once(&mut description, v, &meta)
+            } else if meta.path.is_ident("exit") {
+                let v: Ident = meta.value()?.parse()?;
+                set_once(&mut exit, v, &meta)
             } else if meta.path.is_ident("license") {
                 let v: LitStr = meta.value()?.parse()?;
                 names::check_license(&v)?;
@@ -138,8 +144,18 @@ impl PatchArgs {
                 authors: authors.unwrap_or_default(),
                 description,
                 license,
+                exit,
             }),
-            (None, None) if authors.is_none() && description.is_none() => None,
+            (None, None) if authors.is_none() && description.is_none() => {
+                if let Some(e) = exit {
+                    return Err(syn::Error::new(
+                        e.span(),
+                        "`exit` needs the module keys (`name`, `license`): without them, write \
+                         the module exit in your own `module!` type's `Drop`",
+                    ));
+                }
+                None
+            }
             (None, _) => {
                 return Err(syn::Error::new(
                     Span::call_site(),

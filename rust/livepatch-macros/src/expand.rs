@@ -60,6 +60,14 @@ pub(crate) fn patch(attr: TokenStream, item: TokenStream) -> syn::Result<TokenSt
     let kernel_module = args.module.as_ref().map(|m| {
         let (_, items) = module.content.as_mut().expect("inline");
         items.push(init_fn(&args));
+        if let Some(exit) = &m.exit {
+            items.push(parse_quote! {
+                #[doc(hidden)]
+                pub(super) fn __livepatch_exit() {
+                    #exit()
+                }
+            });
+        }
         kernel_module(m, &module.ident)
     });
     Ok(quote! {
@@ -284,7 +292,17 @@ fn init_fn(args: &PatchArgs) -> Item {
 
 /// `module!` plus an init that enables the patch.
 fn kernel_module(m: &ModuleArgs, patch_mod: &syn::Ident) -> TokenStream {
-    let ModuleArgs { name, authors, description, license } = m;
+    let ModuleArgs { name, authors, description, license, exit } = m;
+    // Module exit runs when the patch is disabled and the module removed.
+    let drop = exit.as_ref().map(|_| {
+        quote! {
+            impl ::core::ops::Drop for __LivepatchModule {
+                fn drop(&mut self) {
+                    #patch_mod::__livepatch_exit();
+                }
+            }
+        }
+    });
     let authors = (!authors.is_empty()).then(|| quote!(authors: [#(#authors),*],));
     let description = description.as_ref().map(|d| quote!(description: #d,));
     quote! {
@@ -305,6 +323,8 @@ fn kernel_module(m: &ModuleArgs, patch_mod: &syn::Ident) -> TokenStream {
                 ::core::result::Result::Ok(Self)
             }
         }
+
+        #drop
     }
 }
 
@@ -397,6 +417,17 @@ mod tests {
     }
 
     #[test]
+    fn module_exit() {
+        let out = expand(
+            quote!(name = "m", license = "GPL", exit = cleanup),
+            quote!(mod fix { fn cleanup() {} #[livepatch] unsafe extern "C" fn f() {} }),
+        );
+        assert!(out.contains("pub (super) fn __livepatch_exit () { cleanup () }"), "{out}");
+        assert!(out.contains("impl :: core :: ops :: Drop for __LivepatchModule"), "{out}");
+        assert!(out.contains("fix :: __livepatch_exit ()"), "{out}");
+    }
+
+    #[test]
     fn empty_patch() {
         let e = patch(TokenStream::new(), quote!(mod fix {})).unwrap_err();
         assert!(e.to_string().contains("replaces no function"));
@@ -414,5 +445,6 @@ mod tests {
         assert!(err(quote!(name = "m", name = "n", license = "GPL")).unwrap().contains("duplicate key `name`"));
         assert!(err(quote!(nmae = "m")).unwrap().contains("unknown key `nmae`"));
         assert!(err(quote!(name = "m", license = "GPL", authors = ["a", "b"])).is_none());
+        assert!(err(quote!(exit = cleanup)).unwrap().contains("`exit` needs the module keys"));
     }
 }

@@ -42,6 +42,9 @@ use proc_macro::TokenStream;
 ///   init that enables the patch); `name` and `license` then are required and
 ///   the license must be GPL-compatible. Without them, enable the patch from
 ///   your own module's init with `fix::PATCH.enable(module)?`.
+/// - `exit = f` (with the module keys): `fix::f()` runs at module exit, i.e.
+///   when the module is removed after the patch was disabled.
+/// - `states = [(id, version), ...]`: the system states the patch declares.
 ///
 /// The module gets a `pub static PATCH: livepatch::Patch` and the modinfo
 /// `livepatch=Y` the core requires. One patch per kernel module.

@@ -48,7 +48,10 @@ t_target_module_never_loaded() {
 	expect_eq "$(cat $d/rust_lp_never_loaded/patched)" 0 "rust_lp_never_loaded/patched" || return 1
 	echo 0 >$d/enabled || fail "disable failed" || return 1
 	wait_until 60 gone $d || fail "$d still present after disabling" || return 1
-	rmmod rust_lp_absent_object || fail "rmmod failed"
+	log_mark
+	rmmod rust_lp_absent_object || fail "rmmod failed" || return 1
+	# Its `exit = goodbye` ran.
+	log_since_mark | grep -q "rust_lp_absent_object: module exit" || fail "the module exit did not run"
 }
 
 # With the sample enabled: re-enabling (already enabled) and force outside a
