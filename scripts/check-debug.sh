@@ -45,6 +45,8 @@ export QEMU_MEM=${QEMU_MEM:-1024}
 # Under TCG this kernel is slow (KASAN, lockdep, kobject releases delayed by
 # DEBUG_KOBJECT_RELEASE): the QEMU tests take about 10 minutes.
 export QEMU_TIMEOUT=${QEMU_TIMEOUT:-3600}
+# test-callbacks.sh alone takes about 5 minutes on it.
+export SELFTESTS_SCRIPT_TIMEOUT=${SELFTESTS_SCRIPT_TIMEOUT:-900}
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=(tests selftests soak)
 for step in "${steps[@]}"; do
