@@ -1,10 +1,11 @@
 # Build the guest's initramfs. Source it; do not run it.
 # shellcheck shell=bash
 
-# add_binary ROOT PATH: copy a host binary and the shared libraries it needs.
+# add_binary ROOT PATH [DEST]: copy a host binary (to DEST, default PATH)
+# and the shared libraries it needs (at their host paths).
 add_binary() {
-	local root=$1 bin=$2 lib
-	install -D -m 755 "$bin" "$root$bin"
+	local root=$1 bin=$2 dest=${3:-$2} lib
+	install -D -m 755 "$bin" "$root$dest"
 	for lib in $(ldd "$bin" 2>/dev/null | grep -o '/[^ ]*' || true); do
 		[ -e "$root$lib" ] || install -D -m 755 "$lib" "$root$lib"
 	done
@@ -13,13 +14,14 @@ add_binary() {
 # make_initramfs OUT.cpio.gz MODULE.ko...: busybox (shell and tools), kmod
 # (insmod/rmmod/modinfo with their real messages), the guest scripts, the
 # given modules in /modules, and the host programs listed in GUEST_BINARIES
-# (copied with their libraries, at the same path).
+# (copied to /usr/bin, with their libraries: the checkout may live under
+# /tmp, which the guest mounts a tmpfs over).
 make_initramfs() {
 	local out=$1 root tool bin
 	shift
 	root=$(mktemp -d)
 	for bin in ${GUEST_BINARIES:-}; do
-		add_binary "$root" "$bin"
+		add_binary "$root" "$bin" "/usr/bin/$(basename "$bin")"
 	done
 	install -D -m 755 /bin/busybox "$root/bin/busybox"
 	add_binary "$root" /usr/bin/kmod

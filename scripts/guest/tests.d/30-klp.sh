@@ -1,8 +1,8 @@
 # Tests of the klp command (tools/klp) against the real kernel: load, list,
 # info, status, disable, unload, load --all, and its refusals. qemu-run.sh
-# copies the host's release build into the guest at the same path.
+# copies the host's release build into the guest as /usr/bin/klp.
 
-KLP=$(find / -xdev -path '*/target/release/klp' -type f 2>/dev/null | head -n 1)
+KLP=/usr/bin/klp # GUEST_BINARIES (scripts/lib/initramfs.sh)
 KLP_R=$MODULES/rust_livepatch_sample.ko
 KLP_C=$MODULES/livepatch-sample.ko
 KLP_PATCHED="this has been live patched"
