@@ -104,13 +104,13 @@ impl kernel::Module for RustLivepatchShadowFix1 {
 
 impl Drop for RustLivepatchShadowFix1 {
     fn drop(&mut self) {
-        // Cleanup any existing SV_LEAK shadow variables.
+        // Cleanup any existing SV_LEAK shadow variables. (fix2's
+        // `dummy_free()`, which may run meanwhile, only tests whether a value
+        // exists, then frees it with the core looking it up again under its
+        // lock, as the C does.)
         // SAFETY: module exit runs only once the patch is disabled and
-        // released (the core holds a reference to this module until then),
-        // so none of our replacement functions runs or holds a reference to
-        // a shadow value. (fix2's `dummy_free()`, which may run meanwhile,
-        // only tests whether a value exists, then frees it with the core
-        // looking it up again under its lock, as the C does.)
+        // released, so none of our replacement functions runs or holds a
+        // reference to a shadow value.
         unsafe { SV_LEAK.free_all_with::<LeakDtor>() };
     }
 }
