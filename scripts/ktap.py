@@ -28,6 +28,17 @@ def console_problem(console):
     return console[console.rfind("\n", 0, m.start()) + 1 : console.find("\n", m.start())].strip()
 
 
+def verdict(problems, passed, failed):
+    """Prints the problems and the closing `N passed, N failed` line; the exit status."""
+    for p in problems:
+        print(f"FAIL: {p}")
+    if not problems and passed == 0:
+        problems.append("no test ran")
+        print("FAIL: no test ran")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if problems else 0
+
+
 def main(results_path, console_path, end_line):
     text = open(results_path, errors="replace").read() if results_path else ""
     lines = text.splitlines()
@@ -68,13 +79,7 @@ def main(results_path, console_path, end_line):
     console = open(console_path, errors="replace").read() if console_path else ""
     if bad := console_problem(console):
         problems.append(f"kernel console: {bad}")
-    for p in problems:
-        print(f"FAIL: {p}")
-    if not problems and passed == 0:
-        problems.append("no test ran")
-        print("FAIL: no test ran")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if problems else 0
+    return verdict(problems, passed, failed)
 
 
 if __name__ == "__main__":

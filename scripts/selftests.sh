@@ -150,7 +150,7 @@ import sys
 
 results_path, console_path, status, secs, scripts, ported, still_c, may_skip, here = sys.argv[1:10]
 sys.path.insert(0, here)
-from ktap import console_problem  # noqa: E402  (the same report patterns as the QEMU tests)
+from ktap import console_problem, verdict  # noqa: E402  (the same report patterns as the QEMU tests)
 scripts, ported, still_c, may_skip = scripts.split(), ported.split(), still_c.split(), may_skip.split()
 FLAVOURS = ["c", "rust"]
 problems = []
@@ -287,12 +287,6 @@ except OSError:
 if bad := console_problem(console):
     problems.append(f"kernel console: {bad}")
 
-for p in problems:
-    print(f"FAIL: {p}")
-if not problems and passed == 0:
-    problems.append("no test ran")
-    print("FAIL: no test ran")
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if problems else 0)
+sys.exit(verdict(problems, passed, failed))
 PY
 	{ tail -n 30 "$out/console.log" >&2 2>/dev/null; exit 1; }

@@ -41,42 +41,35 @@ fn loads_with_params_and_waits() {
     );
 }
 
-#[test]
-fn refuses_a_module_that_is_not_a_livepatch() {
+/// Loading `ko` must be refused before any syscall, with exit code 6 and a
+/// message containing `why`.
+fn assert_refused(name: &str, ko: &[u8], why: &str) {
     let fake = FakeRoot::new();
-    let file = fake.add_file(
-        "plain.ko",
-        &Ko::new(&["name=plain", "vermagic=7.2.13 SMP"]).bytes(),
-    );
+    let file = fake.add_file(name, ko);
     let k = FakeKernel::new(fake.root());
     let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
     let err = r.unwrap_err();
     assert_eq!(err.exit_code(), 6);
-    assert!(
-        err.to_string()
-            .contains("not a livepatch: its modinfo has no livepatch=Y; nothing was loaded"),
-        "{err}"
-    );
+    assert!(err.to_string().contains(why), "{err}");
     assert!(k.calls().is_empty());
 }
 
 #[test]
+fn refuses_a_module_that_is_not_a_livepatch() {
+    assert_refused(
+        "plain.ko",
+        &Ko::new(&["name=plain", "vermagic=7.2.13 SMP"]).bytes(),
+        "not a livepatch: its modinfo has no livepatch=Y; nothing was loaded",
+    );
+}
+
+#[test]
 fn refuses_a_vermagic_mismatch() {
-    let fake = FakeRoot::new();
-    let file = fake.add_file(
+    assert_refused(
         "lp.ko",
         &livepatch_ko(&["livepatch=Y", "name=lp", "vermagic=6.1.0 SMP"]),
+        "built for kernel 6.1.0 but the running kernel is 7.2.13",
     );
-    let k = FakeKernel::new(fake.root());
-    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
-    let err = r.unwrap_err();
-    assert_eq!(err.exit_code(), 6);
-    assert!(
-        err.to_string()
-            .contains("built for kernel 6.1.0 but the running kernel is 7.2.13"),
-        "{err}"
-    );
-    assert!(k.calls().is_empty());
 }
 
 #[test]
