@@ -175,7 +175,7 @@ fn stall_report(sys: &Sys, name: &str, goal: Goal, timeout: Duration) -> String 
     }
     let _ = write!(
         s,
-        "  klp force {name}      complete it now (the module can then never be removed)"
+        "  klp force {name}      complete it now, unchecked (klp force says which modules it pins)"
     );
     s
 }

@@ -117,8 +117,48 @@ fn force_needs_a_transition_and_a_confirmation() {
     assert!(r.unwrap_err().to_string().contains("not confirmed"));
     assert!(String::from_utf8(warn)
         .unwrap()
-        .contains("can then NEVER be removed"));
+        .contains("Its module stays removable once the patch is disabled"));
     assert_eq!(fake.read("sys/kernel/livepatch/stuck/force"), "");
+}
+
+/// What `klp force` warns is pinned, as `klp_force_transition()` decides.
+fn force_warning(patch: FakePatch, other: Option<&str>) -> String {
+    let fake = FakeRoot::new();
+    fake.add_patch(&patch);
+    if let Some(o) = other {
+        fake.add_patch(&FakePatch::new(o));
+    }
+    let k = FakeKernel::new(fake.root());
+    let mut warn = Vec::new();
+    let (r, _) = capture(|out| force(&ctx(&fake, &k), "stuck", || false, out, &mut warn));
+    assert!(r.unwrap_err().to_string().contains("not confirmed"));
+    String::from_utf8(warn).unwrap()
+}
+
+#[test]
+fn force_says_which_modules_it_pins() {
+    // Forcing a patch out: tasks may still run its code.
+    let w = force_warning(
+        FakePatch::new("stuck").transition(true).enabled(false),
+        None,
+    );
+    assert!(
+        w.contains("The module of stuck can then NEVER be removed"),
+        "{w}"
+    );
+    // Forcing an atomic replace in: the replaced patches' code.
+    let w = force_warning(
+        FakePatch::new("stuck").transition(true).replace(true),
+        Some("old"),
+    );
+    assert!(
+        w.contains("The modules of the patches it replaces (old) can then NEVER be removed"),
+        "{w}"
+    );
+    // Forcing a plain patch in pins nothing, even with other patches loaded.
+    let w = force_warning(FakePatch::new("stuck").transition(true), Some("old"));
+    assert!(w.contains("Its module stays removable"), "{w}");
+    assert!(!w.contains("NEVER"), "{w}");
 }
 
 #[test]
@@ -138,5 +178,8 @@ fn force_writes_1() {
     let (r, text) = capture(|out| force(&ctx(&fake, &k), "stuck", || true, out, &mut Vec::new()));
     kernel.join().unwrap();
     r.unwrap();
-    assert!(text.contains("can never be removed"), "{text}");
+    assert!(
+        text.contains("stuck: transition forced to completion; no module is pinned"),
+        "{text}"
+    );
 }
