@@ -42,8 +42,8 @@ pub enum Command {
         #[command(flatten)]
         wait: WaitArgs,
     },
-    /// Complete a stalled transition now. The module can then never be
-    /// removed.
+    /// Complete a stalled transition now, without checking the tasks'
+    /// stacks. The modules of the patches it removes stay until reboot.
     Force {
         name: String,
         /// Do not ask for confirmation.
