@@ -29,7 +29,7 @@ struct LeakDtor;
 
 impl livepatch::shadow::Destructor<Leak> for LeakDtor {
     fn destroy(obj: *mut core::ffi::c_void, data: &mut Leak) {
-        log_prevented_leak(c"livepatch_fix1_dummy_leak_dtor", obj, data);
+        log_prevented_leak("livepatch_fix1_dummy_leak_dtor", obj, data);
     }
 }
 
@@ -50,7 +50,7 @@ mod fix {
     /// which is what that constructor does.
     #[livepatch(object = "livepatch_shadow_mod", target = "dummy_alloc")]
     unsafe extern "C" fn livepatch_fix1_dummy_alloc() -> *mut Dummy {
-        const FUNC: &CStr = c"livepatch_fix1_dummy_alloc";
+        const FUNC: &str = "livepatch_fix1_dummy_alloc";
         let Ok(d) = KBox::new(
             Dummy::new(jiffies().wrapping_add(secs_to_jiffies(EXPIRE_PERIOD))),
             GFP_KERNEL,
@@ -61,11 +61,10 @@ mod fix {
         let Ok(leak) = KBox::new(0 as c_int, GFP_KERNEL) else {
             return core::ptr::null_mut();
         };
-        // Only for the error message (hashed by `%p`, never dereferenced).
-        let leak_addr: *const c_int = &*leak;
-        // On error, `leak` and `d` are dropped: `kfree(leak); kfree(d)`.
-        if SV_LEAK.alloc(&*d, leak, Gfp::Kernel).is_err() {
-            log_alloc_failed(FUNC, &d, leak_addr);
+        // On error the shadow API gives `leak` back: it is logged, then
+        // dropped with `d` (`kfree(leak); kfree(d)`).
+        if let Err(e) = SV_LEAK.alloc(&*d, leak, Gfp::Kernel) {
+            log_alloc_failed(FUNC, &d, &e.value);
             return core::ptr::null_mut();
         }
         log_alloc(FUNC, &d);
@@ -87,7 +86,7 @@ mod fix {
             // SAFETY: the reference `get` returned is not used again.
             unsafe { SV_LEAK.free_with::<_, super::LeakDtor>(&*d) };
         } else {
-            log_leaked(c"livepatch_fix1_dummy_free", &d);
+            log_leaked("livepatch_fix1_dummy_free", &d);
         }
     }
 }

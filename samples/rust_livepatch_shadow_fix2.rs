@@ -38,7 +38,7 @@ struct LeakDtor;
 
 impl livepatch::shadow::Destructor<Leak> for LeakDtor {
     fn destroy(obj: *mut core::ffi::c_void, data: &mut Leak) {
-        log_prevented_leak(c"livepatch_fix2_dummy_leak_dtor", obj, data);
+        log_prevented_leak("livepatch_fix2_dummy_leak_dtor", obj, data);
     }
 }
 
@@ -69,7 +69,7 @@ mod fix {
     /// `SV_COUNTER` shadow variable.
     #[livepatch(object = "livepatch_shadow_mod", target = "dummy_free")]
     unsafe extern "C" fn livepatch_fix2_dummy_free(d: *mut Dummy) {
-        const FUNC: &CStr = c"livepatch_fix2_dummy_free";
+        const FUNC: &str = "livepatch_fix2_dummy_free";
         // SAFETY: the victim calls this, as `dummy_free()`, with a dummy that
         // `kzalloc()` (or a patched `dummy_alloc()`, with `kmalloc()`)
         // allocated and that it has taken off its list: freeing it is our

@@ -4,27 +4,23 @@
 //! `livepatch-shadow-fix2.c` share: the victim's `struct dummy`, the shadow
 //! variable of the leaked pointer, its timing constants, and the log lines.
 //!
-//! # Why the log lines go through `_printk` with a C format
-//!
-//! The C samples print pointers with `%p`, which the kernel hashes (a stable
-//! per-boot id, not the address). `pr_info!` formats with Rust's `{:p}`,
-//! which would print the raw address: a kernel address leak, and not what
-//! the C prints. So these lines are printed by `_printk` itself, with the C
-//! samples' own format strings and the same `KERN_*` level and
-//! `KBUILD_MODNAME ": "` prefix as their `pr_info()`/`pr_err()` (the prefix
-//! is this module's name, `__LOG_PREFIX`, which `module!` defines).
+//! The log lines are the C samples' own, through `pr_info!`/`pr_err!`
+//! (same level, same `KBUILD_MODNAME ": "` prefix); pointers are printed
+//! with [`HashedPtr`], as `%p` prints them (hashed, so that the C and Rust
+//! transcripts compare and no kernel address leaks; Rust's `{:p}` would
+//! print the raw address).
 
 // Each port uses a part of it (fix2 allocates no dummy, fix1 has no counter).
 #![allow(dead_code)]
 
-use core::ffi::{c_void, CStr};
+use core::ffi::c_void;
 use kernel::{
     bindings,
-    ffi::{c_char, c_int, c_ulong},
+    ffi::{c_int, c_ulong},
     prelude::*,
     types::Opaque,
 };
-use livepatch::shadow::Shadow;
+use livepatch::{shadow::Shadow, HashedPtr};
 
 /// Dummies expire after a few cleanup instances: `EXPIRE_PERIOD`, in
 /// seconds, of livepatch-shadow-mod.c (`4 * CLEANUP_PERIOD`, where
@@ -87,79 +83,36 @@ pub(crate) fn time_after(a: c_ulong, b: c_ulong) -> bool {
     (b.wrapping_sub(a) as core::ffi::c_long) < 0
 }
 
-/// The `%p` argument for `r`: its address, which `_printk` only hashes.
-fn p<T: ?Sized>(r: &T) -> *const c_void {
-    core::ptr::from_ref(r).cast()
-}
-
-fn prefix() -> *const c_char {
-    crate::__LOG_PREFIX.as_ptr().cast()
-}
-
 /// `pr_info("%s: dummy @ %p, expires @ %lx\n", func, d, d->jiffies_expire)`.
-pub(crate) fn log_alloc(func: &CStr, d: &Dummy) {
-    // SAFETY: the format is a C string whose conversions match the
-    // arguments: `%s` the NUL-terminated prefix and `func`, `%p` a pointer
-    // (hashed, never dereferenced), `%lx` an `unsigned long`.
-    unsafe {
-        bindings::_printk(
-            c"\x016%s: %s: dummy @ %p, expires @ %lx\n".as_ptr().cast(),
-            prefix(),
-            func.as_ptr(),
-            p(d),
-            d.jiffies_expire,
-        )
-    };
+pub(crate) fn log_alloc(func: &str, d: &Dummy) {
+    pr_info!("{func}: dummy @ {}, expires @ {:x}\n", HashedPtr::of(d), d.jiffies_expire);
 }
 
 /// `pr_err("%s: failed to allocate shadow variable for the leaking pointer:
-/// dummy @ %p, leak @ %p\n", func, d, leak)`; `leak` is only hashed.
-pub(crate) fn log_alloc_failed(func: &CStr, d: &Dummy, leak: *const c_int) {
-    // SAFETY: as in `log_alloc`: `%s` C strings, `%p` pointers.
-    unsafe {
-        bindings::_printk(
-            c"\x013%s: %s: failed to allocate shadow variable for the leaking pointer: dummy @ %p, leak @ %p\n"
-                .as_ptr()
-                .cast(),
-            prefix(),
-            func.as_ptr(),
-            p(d),
-            leak,
-        )
-    };
+/// dummy @ %p, leak @ %p\n", func, d, leak)`.
+pub(crate) fn log_alloc_failed(func: &str, d: &Dummy, leak: &Leak) {
+    pr_err!(
+        "{func}: failed to allocate shadow variable for the leaking pointer: dummy @ {}, leak @ {}\n",
+        HashedPtr::of(d),
+        HashedPtr::of::<c_int>(leak)
+    );
 }
 
 /// `pr_info("%s: dummy @ %p, prevented leak @ %p\n", func, d, *shadow_leak)`.
-pub(crate) fn log_prevented_leak(func: &CStr, d: *mut c_void, leak: &Leak) {
-    // SAFETY: as in `log_alloc`: `%s` C strings, `%p` pointers.
-    unsafe {
-        bindings::_printk(
-            c"\x016%s: %s: dummy @ %p, prevented leak @ %p\n".as_ptr().cast(),
-            prefix(),
-            func.as_ptr(),
-            d,
-            p::<c_int>(leak),
-        )
-    };
+pub(crate) fn log_prevented_leak(func: &str, d: *mut c_void, leak: &Leak) {
+    pr_info!(
+        "{func}: dummy @ {}, prevented leak @ {}\n",
+        HashedPtr::from_ptr(d),
+        HashedPtr::of::<c_int>(leak)
+    );
 }
 
 /// `pr_info("%s: dummy @ %p leaked!\n", func, d)`.
-pub(crate) fn log_leaked(func: &CStr, d: &Dummy) {
-    // SAFETY: as in `log_alloc`: `%s` C strings, `%p` a pointer.
-    unsafe { bindings::_printk(c"\x016%s: %s: dummy @ %p leaked!\n".as_ptr().cast(), prefix(), func.as_ptr(), p(d)) };
+pub(crate) fn log_leaked(func: &str, d: &Dummy) {
+    pr_info!("{func}: dummy @ {} leaked!\n", HashedPtr::of(d));
 }
 
 /// `pr_info("%s: dummy @ %p, check counter = %d\n", func, d, *shadow_count)`.
-pub(crate) fn log_check_counter(func: &CStr, d: &Dummy, count: c_int) {
-    // SAFETY: as in `log_alloc`: `%s` C strings, `%p` a pointer, `%d` an
-    // `int`.
-    unsafe {
-        bindings::_printk(
-            c"\x016%s: %s: dummy @ %p, check counter = %d\n".as_ptr().cast(),
-            prefix(),
-            func.as_ptr(),
-            p(d),
-            count,
-        )
-    };
+pub(crate) fn log_check_counter(func: &str, d: &Dummy, count: c_int) {
+    pr_info!("{func}: dummy @ {}, check counter = {count}\n", HashedPtr::of(d));
 }

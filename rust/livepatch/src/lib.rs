@@ -41,6 +41,7 @@ mod layout;
 mod object;
 mod param;
 mod patch;
+mod print;
 pub mod shadow;
 mod state;
 
@@ -52,5 +53,6 @@ pub use object::{Object, Objects};
 pub use param::{KParamArray, KernelParam};
 pub use param::{IntArrayParam, IntParam};
 pub use patch::Patch;
+pub use print::HashedPtr;
 pub use shadow::Shadow;
 pub use state::{State, States};

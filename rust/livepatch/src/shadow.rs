@@ -18,15 +18,20 @@
 //! `GFP_KERNEL` allocation, no `msleep`, no calls back into `klp_shadow_*`.
 //! Moving a value in (plain [`Shadow::alloc`]) is always fine.
 //!
+//! [`Shadow::alloc`] and [`Shadow::get_or_alloc`] move a value in; when they
+//! fail, the [`AllocError`] gives it back (the C caller keeps its data too).
+//!
 //! [`Shadow::get`] gives a shared `&T`: shadow data that the patched code
 //! updates (a counter, a flag) must be interior-mutable, e.g. an
 //! `Atomic<i32>` (as in samples/rust_livepatch_shadow_fix2.rs) or a lock.
 
 use crate::bindings;
 use core::{
+    cell::Cell,
     ffi::c_void,
     marker::PhantomData,
-    mem::{align_of, needs_drop, size_of, MaybeUninit},
+    mem::{align_of, needs_drop, size_of, ManuallyDrop, MaybeUninit},
+    ptr,
 };
 use kernel::{
     error::{code::*, Error, Result},
@@ -53,6 +58,28 @@ impl Gfp {
             Gfp::Atomic => kernel::bindings::GFP_ATOMIC,
             Gfp::NoWait => kernel::bindings::GFP_NOWAIT,
         }
+    }
+}
+
+/// The error of [`Shadow::alloc`] and [`Shadow::get_or_alloc`]: why, and
+/// the value that was not attached (as `kernel::xarray::StoreError`).
+pub struct AllocError<T> {
+    /// `EEXIST` or `ENOMEM`.
+    pub error: Error,
+    /// The value given to the call, untouched.
+    pub value: T,
+}
+
+impl<T> From<AllocError<T>> for Error {
+    #[inline]
+    fn from(e: AllocError<T>) -> Self {
+        e.error
+    }
+}
+
+impl<T> core::fmt::Debug for AllocError<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AllocError").field("error", &self.error).finish_non_exhaustive()
     }
 }
 
@@ -115,7 +142,7 @@ unsafe extern "C" fn destroy<T, D: Destructor<T>>(obj: *mut c_void, shadow_data:
     // SAFETY: `data` holds an initialised `T` (the caller's guarantee).
     D::destroy(obj, unsafe { &mut *data });
     // SAFETY: as above; it is not used again.
-    unsafe { core::ptr::drop_in_place(data) };
+    unsafe { ptr::drop_in_place(data) };
 }
 
 /// The [`Destructor`] that only drops the value.
@@ -129,7 +156,7 @@ impl<T> Destructor<T> for DropOnly {
 /// The object key: its address.
 #[inline]
 fn key<O: ?Sized>(obj: &O) -> *mut c_void {
-    core::ptr::from_ref(obj).cast::<c_void>().cast_mut()
+    ptr::from_ref(obj).cast::<c_void>().cast_mut()
 }
 
 impl<T: Send + Sync> Shadow<T> {
@@ -168,13 +195,10 @@ impl<T: Send + Sync> Shadow<T> {
 
     /// Attaches `value` to `obj` (`klp_shadow_alloc()`). Fails with `EEXIST`
     /// if `obj` has a value of this kind already (the core also warns), or
-    /// `ENOMEM`; `value` is dropped then.
+    /// `ENOMEM`; the error gives `value` back.
     #[inline]
-    pub fn alloc<'a, O: ?Sized>(&self, obj: &'a O, value: T, flags: Gfp) -> Result<&'a T> {
-        self.alloc_with(obj, flags, move |_, slot| {
-            slot.write(value);
-            Ok(())
-        })
+    pub fn alloc<'a, O: ?Sized>(&self, obj: &'a O, value: T, flags: Gfp) -> Result<&'a T, AllocError<T>> {
+        self.move_in(obj, value, flags, false)
     }
 
     /// Like [`Shadow::alloc`], constructing the value in place with `init`,
@@ -190,13 +214,11 @@ impl<T: Send + Sync> Shadow<T> {
     }
 
     /// The value of `obj`, or `value` attached to it first if it has none
-    /// (`klp_shadow_get_or_alloc()`); `value` is dropped if unused.
+    /// (`klp_shadow_get_or_alloc()`); `value` is dropped if unused. Fails
+    /// with `ENOMEM`; the error gives `value` back.
     #[inline]
-    pub fn get_or_alloc<'a, O: ?Sized>(&self, obj: &'a O, value: T, flags: Gfp) -> Result<&'a T> {
-        self.get_or_alloc_with(obj, flags, move |_, slot| {
-            slot.write(value);
-            Ok(())
-        })
+    pub fn get_or_alloc<'a, O: ?Sized>(&self, obj: &'a O, value: T, flags: Gfp) -> Result<&'a T, AllocError<T>> {
+        self.move_in(obj, value, flags, true)
     }
 
     /// Like [`Shadow::get_or_alloc`], constructing a new value in place with
@@ -207,6 +229,43 @@ impl<T: Send + Sync> Shadow<T> {
         F: FnOnce(*mut c_void, &mut MaybeUninit<T>) -> Result,
     {
         self.alloc_raw(obj, flags, init, true)
+    }
+
+    /// [`Shadow::alloc`] and [`Shadow::get_or_alloc`]: moves `value` in
+    /// with a constructor, or gives it back.
+    ///
+    /// The constructor writes a bitwise copy of `value`; which of the two
+    /// owns the value is settled once the core has answered. On success
+    /// with a new value, the copy does (the core's data, dropped by
+    /// [`Shadow::free`]): ours is forgotten. On failure the core has freed
+    /// its allocation with `kfree()`, which drops nothing, so the copy (if
+    /// the constructor ran) is gone and ours still owns the value.
+    #[inline]
+    fn move_in<'a, O: ?Sized>(&self, obj: &'a O, value: T, flags: Gfp, or_get: bool) -> Result<&'a T, AllocError<T>> {
+        let value = ManuallyDrop::new(value);
+        let copied = Cell::new(false);
+        let res = self.alloc_raw(
+            obj,
+            flags,
+            |_, slot| {
+                // SAFETY: `value` is valid to read; the copy and `value` are
+                // never both used or dropped (see above).
+                slot.write(unsafe { ptr::read(&*value) });
+                copied.set(true);
+                Ok(())
+            },
+            or_get,
+        );
+        match res {
+            // The copy is the core's value now.
+            Ok(v) if copied.get() => Ok(v),
+            // An existing value was returned: ours is unused.
+            Ok(v) => {
+                drop(ManuallyDrop::into_inner(value));
+                Ok(v)
+            }
+            Err(error) => Err(AllocError { error, value: ManuallyDrop::into_inner(value) }),
+        }
     }
 
     #[inline]
@@ -221,7 +280,7 @@ impl<T: Send + Sync> Shadow<T> {
             size_of::<T>(),
             flags.as_raw(),
             Some(construct::<T, F> as unsafe extern "C" fn(_, _, _) -> _),
-            core::ptr::from_mut(&mut ctor).cast::<c_void>(),
+            ptr::from_mut(&mut ctor).cast::<c_void>(),
         );
         // SAFETY: `construct::<T, F>` gets a fresh `size_of::<T>()`-byte,
         // pointer-aligned allocation (`T`'s alignment is checked in `new`)

@@ -100,6 +100,11 @@ s_phase() {
 	local log
 	log=$(log_since_mark | s_strip)
 	echo "$log" | grep '^livepatch: ' | sed "s/^/$1 core: /"
+	# %p prints a 32-bit hash on 64-bit (ptr_to_id()), as 16 hex digits:
+	# never a raw kernel address (ffff...).
+	echo "$log" | grep -oE '(dummy|leak) @ [^ ,]+' | awk -v phase="$1" '
+		{ n++ } $3 !~ /^00000000[0-9a-f]{8}$/ { raw = raw " " $3 }
+		END { print phase " pointers: " (n ? (raw ? "NOT hashed:" raw : "hashed") : "none") }'
 	echo "$log" | awk '
 		match($0, /dummy @ [^ ,]+/) {
 			p = substr($0, RSTART + 8, RLENGTH - 8)
@@ -245,7 +250,8 @@ t_shadow_fix1_c_and_rust() {
 		"functions: ./livepatch_shadow_mod/dummy_alloc,1 ./livepatch_shadow_mod/dummy_free,1 " \
 		"after removing the victim: object livepatch_shadow_mod: patched 0" \
 		"1 core: livepatch: reverting patch '$S_F1' on unloading module 'livepatch_shadow_mod'" \
-		"2 core: livepatch: applying patch '$S_F1' to loading module 'livepatch_shadow_mod'" || return 1
+		"2 core: livepatch: applying patch '$S_F1' to loading module 'livepatch_shadow_mod'" \
+		"1 pointers: hashed" "2 pointers: hashed" || return 1
 	s_stories_are "$c" 1 \
 		"$S_ALLOC > $S_F1: livepatch_fix1_dummy_free: dummy @ PTR leaked!" \
 		"$S_F1_ALLOC > $S_F1: livepatch_fix1_dummy_leak_dtor: dummy @ PTR, prevented leak @ PTR" || return 1
@@ -266,7 +272,7 @@ t_shadow_fix2_c_and_rust() {
 		$MODULES/rust_livepatch_shadow_fix2.ko rust_$S_F2 | s_strip)
 	echo "$c" >/tmp/shadow_fix2_c.transcript
 	s_expect "$c" "functions: ./livepatch_shadow_mod/dummy_check,1 ./livepatch_shadow_mod/dummy_free,1 " \
-		"check counters between 1 and the cleanup passes: yes" || return 1
+		"check counters between 1 and the cleanup passes: yes" "1 pointers: hashed" || return 1
 	s_stories_are "$c" 1 \
 		"$S_ALLOC > $S_F2: livepatch_fix2_dummy_free: dummy @ PTR leaked! > $S_F2: livepatch_fix2_dummy_free: dummy @ PTR, check counter = N" \
 		"$S_F1_ALLOC > $S_F2: livepatch_fix2_dummy_leak_dtor: dummy @ PTR, prevented leak @ PTR > $S_F2: livepatch_fix2_dummy_free: dummy @ PTR, check counter = N" \
