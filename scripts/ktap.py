@@ -39,8 +39,17 @@ def verdict(problems, passed, failed):
     return 1 if problems else 0
 
 
+def read(path):
+    """The text of a log file ("" if there is none)."""
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except (OSError, TypeError):
+        return ""
+
+
 def main(results_path, console_path, end_line):
-    text = open(results_path, errors="replace").read() if results_path else ""
+    text = read(results_path)
     lines = text.splitlines()
     problems = []
     passed = failed = 0
@@ -76,7 +85,7 @@ def main(results_path, console_path, end_line):
             problems.append(f"{expected - 1} results for a plan of {planned}")
         if end_line not in lines:
             problems.append(f"no end line '{end_line}': the guest stopped early")
-    console = open(console_path, errors="replace").read() if console_path else ""
+    console = read(console_path)
     if bad := console_problem(console):
         problems.append(f"kernel console: {bad}")
     return verdict(problems, passed, failed)

@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Strict check of a selftests guest run (scripts/selftests.sh).
+
+usage: selftests_check.py RESULTS CONSOLE QEMU_STATUS SECS SCRIPTS PORTED STILL_C MAY_SKIP
+
+RESULTS is the guest's log (`rl-selftests: begin/out/end/left` lines, see
+scripts/guest/selftests/init), CONSOLE the kernel log, QEMU_STATUS the exit
+status of the guest (124/137: killed at SECS, QEMU_TIMEOUT). SCRIPTS, PORTED,
+STILL_C and MAY_SKIP are space-separated lists: the selftest scripts run
+(each with the C modules, then the Rust ports), the modules ported to Rust,
+those left in C, the scripts allowed to SKIP.
+
+Every script must run to its end under both flavours; every TEST line of the
+C run must say ok (the Rust run too where the C one does); a SKIP fails
+unless its script is in MAY_SKIP and says why; no module may be left loaded;
+the console must be free of reports (ktap.console_problem). Prints the table
+of results and KTAP, then `N passed, N failed`; exit 1 on any problem.
+"""
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ktap import console_problem, read, verdict  # noqa: E402  (the same report patterns as the QEMU tests)
+
+FLAVOURS = ["c", "rust"]
+# "TEST: <name> ... ok"; anything else after the dots ("not ok", "FAIL", an
+# error message, nothing when the script died) is a failure.
+TEST = re.compile(r"TEST: (.*?) \.\.\.(?: (.*))?$")
+
+
+def main(results_path, console_path, status, secs, scripts, ported, still_c, may_skip):
+    scripts, ported, still_c, may_skip = scripts.split(), ported.split(), still_c.split(), may_skip.split()
+    problems = []
+
+    lines = read(results_path).splitlines()
+    status = int(status)
+    if status in (124, 137):
+        problems.append(f"the guest did not finish within {secs} s (QEMU_TIMEOUT)")
+    elif status != 0:
+        problems.append(f"QEMU exited with status {status}")
+    if not any(l.startswith("rl-selftests: start ") for l in lines):
+        problems.append("the guest never started the selftests (did it boot? see console.log)")
+    if "rl-selftests: done" not in lines:
+        problems.append("no 'rl-selftests: done' line: the guest stopped early")
+
+    # runs[(flavour, script)] = {"out": [...], "rc": int|None, "left": str}
+    runs = {}
+    cur = None
+    for line in lines:
+        if m := re.fullmatch(r"rl-selftests: begin (\S+) (\S+)", line):
+            cur = runs.setdefault((m[1], m[2]), {"out": [], "rc": None, "left": "", "secs": None})
+        elif m := re.fullmatch(r"rl-selftests: out (\S+) (\S+) \| ?(.*)", line):
+            runs.setdefault((m[1], m[2]), {"out": [], "rc": None, "left": "", "secs": None})["out"].append(m[3])
+        elif m := re.fullmatch(r"rl-selftests: end (\S+) (\S+) rc=(\d+) secs=(\d+)", line):
+            r = runs.setdefault((m[1], m[2]), {"out": [], "rc": None, "left": "", "secs": None})
+            r["rc"], r["secs"] = int(m[3]), int(m[4])
+        elif m := re.fullmatch(r"rl-selftests: left (\S+) (\S+) (.*)", line):
+            runs[(m[1], m[2])]["left"] = m[3]
+
+    # results[flavour][(script, test)] = "ok" | "FAIL" | "SKIP" ; skip reasons per script
+    results = {fl: {} for fl in FLAVOURS}
+    order = []
+    script_state = {}
+    for fl in FLAVOURS:
+        for s in scripts:
+            r = runs.get((fl, s))
+            if r is None or r["rc"] is None:
+                what = "never started" if r is None else "did not finish"
+                problems.append(f"{fl}/{s}: {what}")
+                script_state[(fl, s)] = "missing"
+                continue
+            tests = []
+            for l in r["out"]:
+                if m := TEST.match(l):
+                    tests.append((m[1], (m[2] or "").strip() == "ok"))
+            for name, ok in tests:
+                key = (s, name)
+                if key not in order:
+                    order.append(key)
+                results[fl][key] = "ok" if ok else "FAIL"
+            rc = r["rc"]
+            if rc == 4:
+                reason = next((l for l in r["out"] if re.search(r"SKIP:|skip all tests", l)), "")
+                script_state[(fl, s)] = "SKIP"
+                if not reason:
+                    problems.append(f"{fl}/{s}: skipped without saying why")
+                elif s not in may_skip:
+                    problems.append(f"{fl}/{s}: skipped, but it must run: {reason}")
+                else:
+                    print(f"# {fl}/{s} skipped: {reason}")
+                if not tests:
+                    key = (s, "(whole script)")
+                    if key not in order:
+                        order.append(key)
+                    results[fl][key] = "SKIP"
+            elif rc != 0:
+                script_state[(fl, s)] = f"exit {rc}"
+                why = "timed out in the guest" if rc in (124, 137) else f"exited {rc}"
+                problems.append(f"{fl}/{s}: {why}")
+                tail = [l for l in r["out"] if l.strip()][-20:]
+                for l in tail:
+                    print(f"#   {fl}/{s}: {l}")
+                if not any(v == "FAIL" for (sc, _), v in results[fl].items() if sc == s):
+                    key = (s, f"(script {why})")
+                    if key not in order:
+                        order.append(key)
+                    results[fl][key] = "FAIL"
+            else:
+                script_state[(fl, s)] = "ok"
+                if not tests:
+                    problems.append(f"{fl}/{s}: exited 0 without running a test")
+            if r["left"]:
+                problems.append(f"{fl}/{s}: left modules loaded: {r['left']}")
+
+    # The table, the rules, KTAP.
+    w = max([len(f"{s} {t}") for s, t in order] + [20])
+    print(f"{'test':<{w}}  {'C':<5} {'Rust':<5}")
+    for s, t in order:
+        c = results["c"].get((s, t), "-")
+        rs = results["rust"].get((s, t), "-")
+        print(f"{s.removesuffix('.sh') + ': ' + t:<{w}}  {c:<5} {rs:<5}")
+    print(f"# rust flavour: ported: {' '.join(ported) or 'none'}; still C: {' '.join(still_c) or 'none'}")
+
+    for s, t in order:
+        c = results["c"].get((s, t))
+        rs = results["rust"].get((s, t))
+        if c != "ok" and not (c == "SKIP" and s in may_skip):
+            problems.append(f"C: {s}: {t}: {c or 'missing'}")
+        if c == "ok" and rs != "ok":
+            problems.append(f"Rust: {s}: {t}: {rs or 'missing'} (passes with C)")
+
+    n = passed = failed = 0
+    ktap = []
+    for fl in FLAVOURS:
+        for s, t in order:
+            v = results[fl].get((s, t))
+            if v is None and t.startswith("("):
+                continue  # a whole-script row of the other flavour
+            n += 1
+            name = f"{fl}:{s.removesuffix('.sh')}: {t}"
+            if v == "ok":
+                passed += 1
+                ktap.append(f"ok {n} {name}")
+            elif v == "SKIP" and s in may_skip:
+                ktap.append(f"ok {n} {name} # SKIP")
+            else:
+                failed += 1
+                ktap.append(f"not ok {n} {name}")
+    print("KTAP version 1")
+    print(f"1..{n}")
+    print("\n".join(ktap))
+
+    console = read(console_path)
+    if not console:
+        problems.append("no console log")
+    if bad := console_problem(console):
+        problems.append(f"kernel console: {bad}")
+
+    return verdict(problems, passed, failed)
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:9]))
