@@ -5,8 +5,8 @@ usage: ktap.py RESULTS CONSOLE END_LINE
 
 Fails (exit 1) unless RESULTS starts with the KTAP version line, has a plan,
 one result per planned test in order, and the END_LINE sentinel; any `not ok`,
-`Bail out!` or missing result is a failure. CONSOLE (the kernel log) must be
-free of warnings, oopses and call traces. Prints the results, then
+`Bail out!` or missing result is a failure. CONSOLE (the kernel log) must exist
+and be free of warnings, oopses and call traces. Prints the results, then
 `N passed, N failed`.
 """
 import re
@@ -86,7 +86,9 @@ def main(results_path, console_path, end_line):
         if end_line not in lines:
             problems.append(f"no end line '{end_line}': the guest stopped early")
     console = read(console_path)
-    if bad := console_problem(console):
+    if not console:
+        problems.append("no console log: the kernel's reports could not be checked")
+    elif bad := console_problem(console):
         problems.append(f"kernel console: {bad}")
     return verdict(problems, passed, failed)
 

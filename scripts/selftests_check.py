@@ -153,8 +153,8 @@ def main(results_path, console_path, status, secs, scripts, ported, still_c, may
 
     console = read(console_path)
     if not console:
-        problems.append("no console log")
-    if bad := console_problem(console):
+        problems.append("no console log: the kernel's reports could not be checked")
+    elif bad := console_problem(console):
         problems.append(f"kernel console: {bad}")
 
     return verdict(problems, passed, failed)

@@ -135,6 +135,9 @@ class KtapVerdict(unittest.TestCase):
             with self.subTest(kind=kind):
                 self.assert_fails(CLEAN_KTAP, f"FAIL: kernel console: {line}", CLEAN_CONSOLE + line + "\n")
 
+    def test_missing_console_fails(self):
+        self.assert_fails(CLEAN_KTAP, "no console log", "")
+
 
 # The selftests guest log (scripts/guest/selftests/init).
 SCRIPTS = ["test-livepatch.sh", "test-callbacks.sh"]
@@ -209,6 +212,23 @@ class SelftestsVerdict(unittest.TestCase):
             "rl-selftests: end rust test-callbacks.sh rc=4 secs=1\n"), may_skip="test-callbacks.sh")
         self.assertEqual(rc, 0, out)
         self.assertIn("ok 3 c:test-callbacks: (whole script) # SKIP", out)
+
+    def test_skip_allowed_for_one_script_is_not_for_another(self):
+        self.assert_fails("c/test-livepatch.sh: skipped, but it must run",
+                          selftests_log(skip=("c", "test-livepatch.sh")), may_skip="test-callbacks.sh")
+
+    def test_script_that_did_not_finish_fails(self):
+        # Its begin and output, no end line: the script hung or the guest died.
+        text = selftests_log().replace("rl-selftests: end rust test-callbacks.sh rc=0 secs=3\n", "")
+        self.assert_fails("rust/test-callbacks.sh: did not finish", text)
+
+    def test_script_that_ran_no_test_fails(self):
+        text = selftests_log().replace(
+            "rl-selftests: out c test-callbacks.sh | TEST: target module before livepatch ... ok\n", "")
+        self.assert_fails("c/test-callbacks.sh: exited 0 without running a test", text)
+
+    def test_missing_console_fails(self):
+        self.assert_fails("no console log", console="")
 
     def test_missing_script_run_fails(self):
         self.assert_fails("rust/test-callbacks.sh: never started",

@@ -13,7 +13,8 @@ use core::{ffi::c_void, ptr};
 use kernel::fmt;
 
 /// A pointer as `%p` prints it: hashed (`00000000a8465633`), or
-/// `(____ptrval____)` before the kernel's hash key is ready, or `(null)`.
+/// `(____ptrval____)` before the kernel's hash key is ready; NULL and error
+/// pointers are not hashed (`0000000000000000`, `fffffffffffffff2`).
 ///
 /// ```ignore
 /// pr_info!("dummy @ {}\n", HashedPtr::of(&*d));
@@ -71,6 +72,7 @@ impl HashedPtr {
             )
         };
         let n = usize::try_from(n).unwrap_or(0).min(LEN - 1);
-        f.write_str(core::str::from_utf8(&buf[..n]).map_err(|_| fmt::Error)?)
+        // `pad`: honours a width and an alignment (`{:>20}`).
+        f.pad(core::str::from_utf8(&buf[..n]).map_err(|_| fmt::Error)?)
     }
 }

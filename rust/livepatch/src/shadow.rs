@@ -298,7 +298,10 @@ impl<T: Send + Sync> Shadow<T> {
         }
         match ctor.error {
             Some(e) => Err(e),
-            // The constructor did not run: no memory, or a value exists.
+            // The constructor did not run. `get_or_alloc` returns an
+            // existing value, so only the allocation can have failed.
+            None if or_get => Err(ENOMEM),
+            // `alloc`: no memory, or a value exists.
             None if self.get(obj).is_some() => Err(EEXIST),
             None => Err(ENOMEM),
         }

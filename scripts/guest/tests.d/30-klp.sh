@@ -44,12 +44,13 @@ klp_cleanup() {
 	return 0
 }
 
-# with_cleanup FN: run test body FN, then clean up; FN's status.
+# with_cleanup FN [CLEANUP]: run test body FN, then CLEANUP (klp_cleanup by
+# default); FN's status.
 with_cleanup() {
 	local rc
 	"$1"
 	rc=$?
-	klp_cleanup
+	"${2:-klp_cleanup}"
 	return $rc
 }
 

@@ -7,9 +7,10 @@
 ST_BUSY=$MODULES/livepatch-callbacks-busymod.ko
 ST_PATCH=rust_livepatch_callbacks_demo
 ST_KO=$MODULES/$ST_PATCH.ko
-# Long enough to outlast `klp load --timeout 3` and the checks after it
-# under TCG, short enough not to slow the suite.
-ST_SLEEP=20
+# Long enough to outlast `klp load --timeout 3`, a force and an unload under
+# TCG on the debug kernel, short enough not to slow the suite much (each
+# test waits for the worker to wake up before the next).
+ST_SLEEP=40
 
 # st_busy: load the busy module; return once its worker sleeps in
 # busymod_work_func() (its log line says so).
@@ -50,10 +51,29 @@ klp_stalled_transition_completes() {
 	# and the transition ends by itself.
 	wait_until $((ST_SLEEP + 30)) file_is $LP/$ST_PATCH/transition 0 ||
 		fail "the transition did not finish once the worker woke up" || return 1
-	expect_eq "$(cat $LP/$ST_PATCH/livepatch_callbacks_busymod/patched)" 1 "busymod patched" || return 1
 	klp status
 	expect_line "no transition in progress" || return 1
 	klp unload $ST_PATCH
+	expect_rc 0 || return 1
+	gone /sys/module/$ST_PATCH || fail "the patch module is still loaded"
+}
+
+# A patch in transition is enabled already: enabling it again is EINVAL;
+# disabling it reverses the transition, which ends at once (the worker is
+# in the original function, the one a transition back to it may leave).
+klp_stalled_transition_reversed() {
+	local err
+	st_busy || return 1
+	st_stalled_load || return 1
+	err=$( (echo 1 >$LP/$ST_PATCH/enabled) 2>&1) &&
+		fail "echo 1 > enabled succeeded during the transition" && return 1
+	echo "$err" | grep -q "Invalid argument" || fail "enabled: expected EINVAL, got: $err" || return 1
+	klp disable $ST_PATCH --timeout 10 --no-progress
+	expect_rc 0 || return 1
+	# The core removes the sysfs directory in its free work, after the
+	# transition (later still with DEBUG_KOBJECT_RELEASE).
+	wait_until 30 gone $LP/$ST_PATCH || fail "$LP/$ST_PATCH still present 30 s after klp disable" || return 1
+	klp unload $ST_PATCH --no-progress
 	expect_rc 0 || return 1
 	gone /sys/module/$ST_PATCH || fail "the patch module is still loaded"
 }
@@ -68,7 +88,6 @@ klp_force_completes_a_stalled_transition() {
 	# the patches a transition removes as forced).
 	expect_text "$ST_PATCH: transition forced to completion; no module is pinned" || return 1
 	expect_eq "$(cat $LP/$ST_PATCH/transition)" 0 "transition after klp force" || return 1
-	expect_eq "$(cat $LP/$ST_PATCH/livepatch_callbacks_busymod/patched)" 1 "busymod patched" || return 1
 	log_since_mark | grep -q "livepatch: forcing remaining tasks to the patched state" ||
 		fail "no 'forcing remaining tasks' line in the kernel log" || return 1
 	# Unloading works at once: a transition back to the original function
@@ -82,17 +101,11 @@ klp_force_completes_a_stalled_transition() {
 }
 st_sleeping_still() { ! log_since_mark | grep -q "busymod_work_func exit"; }
 
-t_klp_stalled_transition_completes() {
-	klp_stalled_transition_completes
-	local rc=$?
-	st_cleanup
-	return $rc
-}
-t_klp_force_completes_a_stalled_transition() {
-	klp_force_completes_a_stalled_transition
-	local rc=$?
-	st_cleanup
-	return $rc
-}
+# After each: the patch and the busy module unloaded (which waits for its
+# worker to wake up).
+t_klp_stalled_transition_completes() { with_cleanup klp_stalled_transition_completes st_cleanup; }
+t_klp_stalled_transition_reversed() { with_cleanup klp_stalled_transition_reversed st_cleanup; }
+t_klp_force_completes_a_stalled_transition() { with_cleanup klp_force_completes_a_stalled_transition st_cleanup; }
 
-TESTS="$TESTS t_klp_stalled_transition_completes t_klp_force_completes_a_stalled_transition"
+TESTS="$TESTS t_klp_stalled_transition_completes t_klp_stalled_transition_reversed
+t_klp_force_completes_a_stalled_transition"

@@ -106,7 +106,8 @@ enum Pinned {
     /// Forcing a plain patch in: no module is pinned.
     Nothing,
     /// The kernel has no `replace` attribute (before 6.11): the modules of
-    /// the other patches, if this one replaces them.
+    /// the other patches, if this one replaces them (and on kernels before
+    /// 5.1, whose one `klp_forced` flag pins every module disabled after).
     MaybeReplaced(Vec<String>),
 }
 
@@ -142,9 +143,12 @@ impl Pinned {
                  NEVER be removed (until reboot)",
                 v.join(", ")
             ),
-            Pinned::MaybeReplaced(_) | Pinned::Nothing => {
-                "Its module stays removable once the patch is disabled".into()
-            }
+            // Before 5.1 one global flag kept every module disabled after a
+            // forced transition.
+            Pinned::MaybeReplaced(_) => "Its module stays removable once the patch is disabled (on \
+                 Linux 5.1 and later; before, no patch module disabled after a force can be removed)"
+                .into(),
+            Pinned::Nothing => "Its module stays removable once the patch is disabled".into(),
         }
     }
 

@@ -121,12 +121,22 @@ fn force_needs_a_transition_and_a_confirmation() {
     assert_eq!(fake.read("sys/kernel/livepatch/stuck/force"), "");
 }
 
-/// What `klp force` warns is pinned, as `klp_force_transition()` decides.
-fn force_warning(patch: FakePatch, other: Option<&str>) -> String {
+/// What `klp force` warns is pinned, as `klp_force_transition()` decides;
+/// `no_replace_attr`: a kernel before 6.11, without `replace` in sysfs.
+fn force_warning(patch: FakePatch, other: Option<&str>, no_replace_attr: bool) -> String {
     let fake = FakeRoot::new();
     fake.add_patch(&patch);
     if let Some(o) = other {
         fake.add_patch(&FakePatch::new(o));
+    }
+    if no_replace_attr {
+        for p in livepatch::names(&fake.sys()) {
+            std::fs::remove_file(
+                fake.root()
+                    .join(format!("sys/kernel/livepatch/{p}/replace")),
+            )
+            .unwrap();
+        }
     }
     let k = FakeKernel::new(fake.root());
     let mut warn = Vec::new();
@@ -141,6 +151,7 @@ fn force_says_which_modules_it_pins() {
     let w = force_warning(
         FakePatch::new("stuck").transition(true).enabled(false),
         None,
+        false,
     );
     assert!(
         w.contains("The module of stuck can then NEVER be removed"),
@@ -150,15 +161,24 @@ fn force_says_which_modules_it_pins() {
     let w = force_warning(
         FakePatch::new("stuck").transition(true).replace(true),
         Some("old"),
+        false,
     );
     assert!(
         w.contains("The modules of the patches it replaces (old) can then NEVER be removed"),
         "{w}"
     );
     // Forcing a plain patch in pins nothing, even with other patches loaded.
-    let w = force_warning(FakePatch::new("stuck").transition(true), Some("old"));
+    let w = force_warning(FakePatch::new("stuck").transition(true), Some("old"), false);
     assert!(w.contains("Its module stays removable"), "{w}");
     assert!(!w.contains("NEVER"), "{w}");
+    // Without the `replace` attribute it cannot tell: it says both.
+    let w = force_warning(FakePatch::new("stuck").transition(true), Some("old"), true);
+    assert!(
+        w.contains("If it is an atomic replace, the modules of the patches it replaces (old)"),
+        "{w}"
+    );
+    let w = force_warning(FakePatch::new("stuck").transition(true), None, true);
+    assert!(w.contains("(on Linux 5.1 and later; before,"), "{w}");
 }
 
 #[test]
