@@ -94,8 +94,9 @@ s_cleanup() {
 	return 0
 }
 
-# s_phase N: the log of a phase (since the last log_mark): the livepatch
-# core's lines in order, then the distinct stories of the dummies.
+# s_phase N [SED]: the log of a phase (since the last log_mark): the
+# livepatch core's lines in order, then the distinct stories of the dummies
+# (normalised, then edited by SED if given).
 s_phase() {
 	local log
 	log=$(log_since_mark | s_strip)
@@ -111,7 +112,8 @@ s_phase() {
 			if (p in story) story[p] = story[p] " > " $0
 			else { story[p] = $0; order[n++] = p }
 		}
-		END { for (i = 0; i < n; i++) print story[order[i]] }' | s_norm | sort -u | sed "s/^/$1 story: /"
+		END { for (i = 0; i < n; i++) print story[order[i]] }' | s_norm | sed -E "${2:-s/^//}" | sort -u |
+		sed "s/^/$1 story: /"
 }
 
 # s_fix1_transcript KO NAME: the shadow-fix1 demo with the patch KO.
@@ -174,7 +176,11 @@ s_fix2_transcript() {
 	s_disable $2
 	s_rmmod $4
 	s_rmmod $2
-	s_phase 1
+	# Whether the dummies allocated last were seen by a cleanup pass before
+	# the victim was removed depends on timing (a slow kernel removes it
+	# later): the stories leave out the check counters, which the line
+	# above checks.
+	s_phase 1 's/ > [^>]*check counter = N$//'
 	s_cleanup
 }
 
@@ -274,8 +280,7 @@ t_shadow_fix2_c_and_rust() {
 	s_expect "$c" "functions: ./livepatch_shadow_mod/dummy_check,1 ./livepatch_shadow_mod/dummy_free,1 " \
 		"check counters between 1 and the cleanup passes: yes" "1 pointers: hashed" || return 1
 	s_stories_are "$c" 1 \
-		"$S_ALLOC > $S_F2: livepatch_fix2_dummy_free: dummy @ PTR leaked! > $S_F2: livepatch_fix2_dummy_free: dummy @ PTR, check counter = N" \
-		"$S_F1_ALLOC > $S_F2: livepatch_fix2_dummy_leak_dtor: dummy @ PTR, prevented leak @ PTR > $S_F2: livepatch_fix2_dummy_free: dummy @ PTR, check counter = N" \
+		"$S_ALLOC > $S_F2: livepatch_fix2_dummy_free: dummy @ PTR leaked!" \
 		"$S_F1_ALLOC > $S_F2: livepatch_fix2_dummy_leak_dtor: dummy @ PTR, prevented leak @ PTR" || return 1
 	s_compare "$c" "$r"
 }
