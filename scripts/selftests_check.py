@@ -29,11 +29,9 @@ FLAVOURS = ["c", "rust"]
 TEST = re.compile(r"TEST: (.*?) \.\.\.(?: (.*))?$")
 
 
-def main(results_path, console_path, status, secs, scripts, ported, still_c, may_skip):
-    scripts, ported, still_c, may_skip = scripts.split(), ported.split(), still_c.split(), may_skip.split()
+def guest_problems(lines, status, secs):
+    """Did the guest run and finish?"""
     problems = []
-
-    lines = read(results_path).splitlines()
     status = int(status)
     if status in (124, 137):
         problems.append(f"the guest did not finish within {secs} s (QEMU_TIMEOUT)")
@@ -43,98 +41,114 @@ def main(results_path, console_path, status, secs, scripts, ported, still_c, may
         problems.append("the guest never started the selftests (did it boot? see console.log)")
     if "rl-selftests: done" not in lines:
         problems.append("no 'rl-selftests: done' line: the guest stopped early")
+    return problems
 
-    # runs[(flavour, script)] = {"out": [...], "rc": int|None, "left": str}
+
+def parse_runs(lines):
+    """runs[(flavour, script)] = {"out": [...], "rc": int|None, "left": str, "secs": int|None}"""
     runs = {}
-    cur = None
+
+    def run(fl, script):
+        return runs.setdefault((fl, script), {"out": [], "rc": None, "left": "", "secs": None})
+
     for line in lines:
         if m := re.fullmatch(r"rl-selftests: begin (\S+) (\S+)", line):
-            cur = runs.setdefault((m[1], m[2]), {"out": [], "rc": None, "left": "", "secs": None})
+            run(m[1], m[2])
         elif m := re.fullmatch(r"rl-selftests: out (\S+) (\S+) \| ?(.*)", line):
-            runs.setdefault((m[1], m[2]), {"out": [], "rc": None, "left": "", "secs": None})["out"].append(m[3])
+            run(m[1], m[2])["out"].append(m[3])
         elif m := re.fullmatch(r"rl-selftests: end (\S+) (\S+) rc=(\d+) secs=(\d+)", line):
-            r = runs.setdefault((m[1], m[2]), {"out": [], "rc": None, "left": "", "secs": None})
+            r = run(m[1], m[2])
             r["rc"], r["secs"] = int(m[3]), int(m[4])
         elif m := re.fullmatch(r"rl-selftests: left (\S+) (\S+) (.*)", line):
-            runs[(m[1], m[2])]["left"] = m[3]
+            run(m[1], m[2])["left"] = m[3]
+    return runs
 
-    # results[flavour][(script, test)] = "ok" | "FAIL" | "SKIP" ; skip reasons per script
-    results = {fl: {} for fl in FLAVOURS}
-    order = []
-    script_state = {}
-    for fl in FLAVOURS:
-        for s in scripts:
-            r = runs.get((fl, s))
-            if r is None or r["rc"] is None:
-                what = "never started" if r is None else "did not finish"
-                problems.append(f"{fl}/{s}: {what}")
-                script_state[(fl, s)] = "missing"
-                continue
-            tests = []
-            for l in r["out"]:
-                if m := TEST.match(l):
-                    tests.append((m[1], (m[2] or "").strip() == "ok"))
-            for name, ok in tests:
-                key = (s, name)
-                if key not in order:
-                    order.append(key)
-                results[fl][key] = "ok" if ok else "FAIL"
-            rc = r["rc"]
-            if rc == 4:
-                reason = next((l for l in r["out"] if re.search(r"SKIP:|skip all tests", l)), "")
-                script_state[(fl, s)] = "SKIP"
-                if not reason:
-                    problems.append(f"{fl}/{s}: skipped without saying why")
-                elif s not in may_skip:
-                    problems.append(f"{fl}/{s}: skipped, but it must run: {reason}")
-                else:
-                    print(f"# {fl}/{s} skipped: {reason}")
-                if not tests:
-                    key = (s, "(whole script)")
-                    if key not in order:
-                        order.append(key)
-                    results[fl][key] = "SKIP"
-            elif rc != 0:
-                script_state[(fl, s)] = f"exit {rc}"
-                why = "timed out in the guest" if rc in (124, 137) else f"exited {rc}"
-                problems.append(f"{fl}/{s}: {why}")
-                tail = [l for l in r["out"] if l.strip()][-20:]
-                for l in tail:
-                    print(f"#   {fl}/{s}: {l}")
-                if not any(v == "FAIL" for (sc, _), v in results[fl].items() if sc == s):
-                    key = (s, f"(script {why})")
-                    if key not in order:
-                        order.append(key)
-                    results[fl][key] = "FAIL"
-            else:
-                script_state[(fl, s)] = "ok"
-                if not tests:
-                    problems.append(f"{fl}/{s}: exited 0 without running a test")
-            if r["left"]:
-                problems.append(f"{fl}/{s}: left modules loaded: {r['left']}")
 
-    # The table, the rules, KTAP.
-    w = max([len(f"{s} {t}") for s, t in order] + [20])
+class Results:
+    """results[flavour][(script, test)] = "ok" | "FAIL" | "SKIP", and the
+    rows in order of first appearance."""
+
+    def __init__(self):
+        self.by_flavour = {fl: {} for fl in FLAVOURS}
+        self.order = []
+
+    def set(self, fl, script, test, value):
+        key = (script, test)
+        if key not in self.order:
+            self.order.append(key)
+        self.by_flavour[fl][key] = value
+
+    def get(self, fl, key):
+        return self.by_flavour[fl].get(key)
+
+    def failed_in(self, fl, script):
+        return any(v == "FAIL" for (sc, _), v in self.by_flavour[fl].items() if sc == script)
+
+
+def check_run(fl, s, r, may_skip, results, problems):
+    """One script's run under one flavour: its TEST lines, its exit code."""
+    if r is None or r["rc"] is None:
+        problems.append(f"{fl}/{s}: {'never started' if r is None else 'did not finish'}")
+        return
+    tests = [(m[1], (m[2] or "").strip() == "ok") for l in r["out"] if (m := TEST.match(l))]
+    for name, ok in tests:
+        results.set(fl, s, name, "ok" if ok else "FAIL")
+    rc = r["rc"]
+    if rc == 4:
+        reason = next((l for l in r["out"] if re.search(r"SKIP:|skip all tests", l)), "")
+        if not reason:
+            problems.append(f"{fl}/{s}: skipped without saying why")
+        elif s not in may_skip:
+            problems.append(f"{fl}/{s}: skipped, but it must run: {reason}")
+        else:
+            print(f"# {fl}/{s} skipped: {reason}")
+        if not tests:
+            results.set(fl, s, "(whole script)", "SKIP")
+    elif rc != 0:
+        why = "timed out in the guest" if rc in (124, 137) else f"exited {rc}"
+        problems.append(f"{fl}/{s}: {why}")
+        for l in [l for l in r["out"] if l.strip()][-20:]:
+            print(f"#   {fl}/{s}: {l}")
+        if not results.failed_in(fl, s):
+            results.set(fl, s, f"(script {why})", "FAIL")
+    elif not tests:
+        problems.append(f"{fl}/{s}: exited 0 without running a test")
+    if r["left"]:
+        problems.append(f"{fl}/{s}: left modules loaded: {r['left']}")
+
+
+def print_table(results, ported, still_c):
+    w = max([len(f"{s} {t}") for s, t in results.order] + [20])
     print(f"{'test':<{w}}  {'C':<5} {'Rust':<5}")
-    for s, t in order:
-        c = results["c"].get((s, t), "-")
-        rs = results["rust"].get((s, t), "-")
+    for key in results.order:
+        s, t = key
+        c = results.get("c", key) or "-"
+        rs = results.get("rust", key) or "-"
         print(f"{s.removesuffix('.sh') + ': ' + t:<{w}}  {c:<5} {rs:<5}")
     print(f"# rust flavour: ported: {' '.join(ported) or 'none'}; still C: {' '.join(still_c) or 'none'}")
 
-    for s, t in order:
-        c = results["c"].get((s, t))
-        rs = results["rust"].get((s, t))
+
+def rule_problems(results, may_skip):
+    """Every C test passes (or may skip); every Rust test passes where C does."""
+    problems = []
+    for key in results.order:
+        s, t = key
+        c, rs = results.get("c", key), results.get("rust", key)
         if c != "ok" and not (c == "SKIP" and s in may_skip):
             problems.append(f"C: {s}: {t}: {c or 'missing'}")
         if c == "ok" and rs != "ok":
             problems.append(f"Rust: {s}: {t}: {rs or 'missing'} (passes with C)")
+    return problems
 
+
+def print_ktap(results, may_skip):
+    """Both flavours as KTAP; (passed, failed)."""
     n = passed = failed = 0
     ktap = []
     for fl in FLAVOURS:
-        for s, t in order:
-            v = results[fl].get((s, t))
+        for key in results.order:
+            s, t = key
+            v = results.get(fl, key)
             if v is None and t.startswith("("):
                 continue  # a whole-script row of the other flavour
             n += 1
@@ -150,13 +164,26 @@ def main(results_path, console_path, status, secs, scripts, ported, still_c, may
     print("KTAP version 1")
     print(f"1..{n}")
     print("\n".join(ktap))
+    return passed, failed
 
+
+def main(results_path, console_path, status, secs, scripts, ported, still_c, may_skip):
+    scripts, ported, still_c, may_skip = scripts.split(), ported.split(), still_c.split(), may_skip.split()
+    lines = read(results_path).splitlines()
+    problems = guest_problems(lines, status, secs)
+    runs = parse_runs(lines)
+    results = Results()
+    for fl in FLAVOURS:
+        for s in scripts:
+            check_run(fl, s, runs.get((fl, s)), may_skip, results, problems)
+    print_table(results, ported, still_c)
+    problems += rule_problems(results, may_skip)
+    passed, failed = print_ktap(results, may_skip)
     console = read(console_path)
     if not console:
         problems.append("no console log: the kernel's reports could not be checked")
     elif bad := console_problem(console):
         problems.append(f"kernel console: {bad}")
-
     return verdict(problems, passed, failed)
 
 
