@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Strict KTAP check of a guest's results (scripts/qemu-run.sh).
 
-usage: ktap.py RESULTS CONSOLE END_LINE
+usage: ktap.py RESULTS CONSOLE END_LINE [QEMU_STATUS SECS]
 
 Fails (exit 1) unless RESULTS starts with the KTAP version line, has a plan,
 one result per planned test in order, and the END_LINE sentinel; any `not ok`,
 `Bail out!` or missing result is a failure. CONSOLE (the kernel log) must exist
-and be free of warnings, oopses and call traces. Prints the results, then
-`N passed, N failed`.
+and be free of warnings, oopses and call traces. QEMU_STATUS, the guest's exit
+status, must be 0 (124/137: killed at SECS, QEMU_TIMEOUT). Prints the
+results, then `N passed, N failed`.
 """
 import re
 import sys
@@ -48,10 +49,20 @@ def read(path):
         return ""
 
 
-def main(results_path, console_path, end_line):
+def status_problems(status, secs):
+    """What QEMU's exit status says: killed at its timeout, or failed."""
+    status = int(status)
+    if status in (124, 137):
+        return [f"the guest did not finish within {secs} s (QEMU_TIMEOUT)"]
+    if status != 0:
+        return [f"QEMU exited with status {status}"]
+    return []
+
+
+def main(results_path, console_path, end_line, status="0", secs="?"):
     text = read(results_path)
     lines = text.splitlines()
-    problems = []
+    problems = status_problems(status, secs)
     passed = failed = 0
     try:
         start = lines.index("KTAP version 1")
@@ -94,4 +105,4 @@ def main(results_path, console_path, end_line):
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:4]))
+    sys.exit(main(*sys.argv[1:6]))

@@ -21,7 +21,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ktap import console_problem, read, verdict  # noqa: E402  (the same report patterns as the QEMU tests)
+from ktap import console_problem, read, status_problems, verdict  # noqa: E402  (the same report patterns as the QEMU tests)
 
 FLAVOURS = ["c", "rust"]
 # "TEST: <name> ... ok"; anything else after the dots ("not ok", "FAIL", an
@@ -31,12 +31,7 @@ TEST = re.compile(r"TEST: (.*?) \.\.\.(?: (.*))?$")
 
 def guest_problems(lines, status, secs):
     """Did the guest run and finish?"""
-    problems = []
-    status = int(status)
-    if status in (124, 137):
-        problems.append(f"the guest did not finish within {secs} s (QEMU_TIMEOUT)")
-    elif status != 0:
-        problems.append(f"QEMU exited with status {status}")
+    problems = status_problems(status, secs)
     if not any(l.startswith("rl-selftests: start ") for l in lines):
         problems.append("the guest never started the selftests (did it boot? see console.log)")
     if "rl-selftests: done" not in lines:

@@ -67,3 +67,13 @@ patch_transcript() {
 	rmmod "$name" && echo "rmmod: ok" || echo "rmmod: failed"
 	[ -e "/sys/module/$name" ] && echo "module: still loaded" || echo "module: gone"
 }
+
+# guest_still_patches: after a fault, the guest still works: the Rust sample
+# loads, patches /proc/cmdline, disables, unloads, and the original is back.
+guest_still_patches() {
+	local t
+	t=$(patch_transcript $MODULES/rust_livepatch_sample.ko rust_livepatch_sample)
+	echo "$t" | grep -qx "patched: $PATCHED" && echo "$t" | grep -qx "unpatched: $ORIG_CMDLINE" &&
+		echo "$t" | grep -qx "module: gone" && return 0
+	fail "after the fault the sample no longer works: $(echo "$t" | tr '\n' '|')"
+}

@@ -1,6 +1,6 @@
 # `make soak` (and `make check-debug`): load, transition, disable, unload of
-# the Rust sample and of an atomic-replace patch stacked over it, many times,
-# under a busy userland; then no task may be left in a patched state and
+# the Rust sample, and (every other cycle) of an atomic-replace patch stacked
+# over it, many times, under a busy userland; then no task may be left in a patched state and
 # kmemleak must find nothing. KTAP on /dev/ttyS1.
 . /guest/lib.sh
 
@@ -11,11 +11,26 @@ CYCLES=${CYCLES:-100}
 
 uptime_cs() { awk '{ printf "%d", $1 * 100 }' /proc/uptime; }
 
-# One cycle; prints what went wrong.
-cycle() {
+# load_sample: insmod the Rust sample, wait for its transition, check it.
+load_sample() {
 	insmod $R || fail "insmod sample" || return 1
 	wait_until 60 file_is $LP/rust_livepatch_sample/transition 0 || fail "sample transition" || return 1
-	expect_eq "$(cat /proc/cmdline)" "$PATCHED" "cmdline patched" || return 1
+	expect_eq "$(cat /proc/cmdline)" "$PATCHED" "cmdline patched"
+}
+
+# A plain cycle: the sample loaded, disabled through sysfs, unloaded.
+plain_cycle() {
+	load_sample || return 1
+	echo 0 >$LP/rust_livepatch_sample/enabled || fail "disable sample" || return 1
+	wait_until 60 gone $LP/rust_livepatch_sample || fail "sample not freed" || return 1
+	expect_eq "$(cat /proc/cmdline)" "$ORIG_CMDLINE" "cmdline after disable" || return 1
+	wait_until 60 rmmod rust_livepatch_sample || fail "rmmod sample"
+}
+
+# A replace cycle: the sample loaded, an atomic-replace patch stacked over
+# it (which frees the sample's patch), disabled, both unloaded.
+replace_cycle() {
+	load_sample || return 1
 	# The replace patch patches meminfo only: once its transition is done,
 	# the sample is replaced and /proc/cmdline is the original again.
 	insmod $REPLACE replace=1 || fail "insmod replace patch" || return 1
@@ -27,6 +42,12 @@ cycle() {
 	echo 0 >$LP/test_klp_atomic_replace/enabled || fail "disable replace patch" || return 1
 	wait_until 60 gone $LP/test_klp_atomic_replace || fail "replace patch not freed" || return 1
 	wait_until 60 rmmod test_klp_atomic_replace || fail "rmmod replace patch"
+}
+
+# Cycle N: odd ones plain, even ones with the replace patch; prints what
+# went wrong.
+cycle() {
+	if [ $(($1 % 2)) = 1 ]; then plain_cycle; else replace_cycle; fi
 }
 
 say "KTAP version 1"
@@ -45,7 +66,7 @@ t0=$(uptime_cs)
 done_cycles=0
 failed=
 for c in $(seq 1 "$CYCLES"); do
-	if ! out=$(cycle 2>&1); then
+	if ! out=$(cycle "$c" 2>&1); then
 		echo "$out" | sed "s/^/# cycle $c: /" >"$OUT"
 		failed=$c
 		break

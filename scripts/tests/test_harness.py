@@ -117,6 +117,22 @@ class KtapVerdict(unittest.TestCase):
         self.assertIn(f"no end line '{END}': the guest stopped early", out)
         self.assertIn("2 results for a plan of 3", out)
 
+    def test_guest_timeout_fails(self):
+        # Killed at QEMU_TIMEOUT (`timeout` exits 124, 137 after -k), even
+        # with every result in: it hung at the end.
+        for status in ("124", "137"):
+            with self.subTest(status=status):
+                f = Files(self)
+                rc, out = quiet(ktap.main, f.write("r", CLEAN_KTAP), f.write("c", CLEAN_CONSOLE), END, status, "600")
+                self.assertEqual(rc, 1, out)
+                self.assertIn("FAIL: the guest did not finish within 600 s (QEMU_TIMEOUT)", out)
+
+    def test_qemu_failure_fails(self):
+        f = Files(self)
+        rc, out = quiet(ktap.main, f.write("r", CLEAN_KTAP), f.write("c", CLEAN_CONSOLE), END, "1", "600")
+        self.assertEqual(rc, 1, out)
+        self.assertIn("FAIL: QEMU exited with status 1", out)
+
     def test_guest_that_never_ran_fails(self):
         self.assert_fails("", "no 'KTAP version 1' line: the guest did not run the tests")
 

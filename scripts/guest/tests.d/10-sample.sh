@@ -41,7 +41,8 @@ t_missing_target_fails_cleanly() {
 		fail "kernel log lacks the symbol-not-found line; it has: $(log_since_mark | tr '\n' '|')" || return 1
 	gone /sys/module/rust_lp_missing_target || fail "the module stayed loaded" || return 1
 	expect_eq "$(ls $LP)" "" "contents of $LP" || return 1
-	expect_eq "$(cat /proc/cmdline)" "$ORIG_CMDLINE" "/proc/cmdline afterwards"
+	expect_eq "$(cat /proc/cmdline)" "$ORIG_CMDLINE" "/proc/cmdline afterwards" || return 1
+	guest_still_patches
 }
 
 # 4. The kernel's C sample and the Rust port behave the same, step by step.

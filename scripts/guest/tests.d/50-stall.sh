@@ -66,7 +66,7 @@ klp_stalled_transition_reversed() {
 	st_busy || return 1
 	st_stalled_load || return 1
 	err=$( (echo 1 >$LP/$ST_PATCH/enabled) 2>&1) &&
-		fail "echo 1 > enabled succeeded during the transition" && return 1
+		{ fail "echo 1 > enabled succeeded during the transition"; return 1; }
 	echo "$err" | grep -q "Invalid argument" || fail "enabled: expected EINVAL, got: $err" || return 1
 	klp disable $ST_PATCH --timeout 10 --no-progress
 	expect_rc 0 || return 1
