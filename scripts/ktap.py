@@ -16,7 +16,7 @@ import sys
 # Reports, not boot banners: KASAN and lockdep reports start with "BUG:" or
 # "WARNING:"; kmemleak says "kmemleak: N new suspected memory leaks".
 BAD_CONSOLE = re.compile(
-    r"Call Trace|WARNING:|BUG:|Oops|Kernel panic|general protection|UBSAN:"
+    r"Call Trace|WARNING:|BUG:|kernel BUG at|Oops|Kernel panic|general protection|UBSAN:"
     r"|kmemleak: \d+ new suspected memory leaks"
 )
 

@@ -32,6 +32,7 @@ CLEAN_CONSOLE = """\
 CONSOLE_REPORTS = {
     "warning": "[    2.0] WARNING: CPU: 0 PID: 42 at kernel/livepatch/core.c:123 klp_enable_patch+0x1/0x2",
     "bug": "[    2.0] BUG: kernel NULL pointer dereference, address: 0000000000000008",
+    "BUG_ON": "[    2.0] kernel BUG at kernel/livepatch/core.c:123!",
     "kasan": "[    2.0] BUG: KASAN: slab-use-after-free in klp_free_patch_finish+0x1/0x2",
     "lockdep": "[    2.0] WARNING: possible circular locking dependency detected",
     "oops": "[    2.0] Oops: general protection fault, probably for non-canonical address",
