@@ -54,11 +54,22 @@ steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=(tests selftests soak)
 for step in "${steps[@]}"; do
 	case "$step" in
-	tests) "$here/qemu-run.sh" tests ;;
-	# A cycle takes about 36 s on this kernel under TCG, mostly waiting for
-	# the delayed kobject releases: the guest's limit grows with the cycles.
-	soak) QEMU_TIMEOUT=${SOAK_TIMEOUT:-$((600 + 60 * ${SOAK_CYCLES:-100}))} "$here/qemu-run.sh" soak ;;
-	selftests) "$here/selftests.sh" ;;
+	tests | selftests | soak) ;;
 	*) die "unknown step $step (tests, selftests, soak)" ;;
 	esac
 done
+# Every step runs (each takes long): a failed one is reported at the end.
+failed=()
+for step in "${steps[@]}"; do
+	t0=$SECONDS
+	case "$step" in
+	tests) "$here/qemu-run.sh" tests ;;
+	# A cycle takes up to 36 s on this kernel under TCG, mostly waiting for
+	# the delayed kobject releases: the guest's limit grows with the cycles.
+	soak) QEMU_TIMEOUT=${SOAK_TIMEOUT:-$((600 + 60 * ${SOAK_CYCLES:-100}))} "$here/qemu-run.sh" soak ;;
+	selftests) "$here/selftests.sh" ;;
+	esac || failed+=("$step")
+	log "debug kernel: step $step took $((SECONDS - t0)) s"
+done
+[ ${#failed[@]} = 0 ] || die "debug kernel: failed: ${failed[*]} (of: ${steps[*]})"
+log "debug kernel: passed: ${steps[*]}"

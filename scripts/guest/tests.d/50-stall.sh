@@ -93,7 +93,7 @@ klp_force_completes_a_stalled_transition() {
 	# Unloading works at once: a transition back to the original function
 	# waits only for tasks in the replacement, and the worker still sleeps
 	# in the original.
-	klp unload $ST_PATCH --timeout 10 --no-progress
+	klp unload $ST_PATCH --no-progress
 	expect_rc 0 || return 1
 	gone $LP/$ST_PATCH || fail "$LP/$ST_PATCH still present after klp unload" || return 1
 	gone /sys/module/$ST_PATCH || fail "the patch module is still loaded" || return 1
