@@ -29,6 +29,16 @@ def console_problem(console):
     return console[console.rfind("\n", 0, m.start()) + 1 : console.find("\n", m.start())].strip()
 
 
+def console_problems(console_path):
+    """What is wrong with a guest's kernel console log: missing, or a report."""
+    console = read(console_path)
+    if not console:
+        return ["no console log: the kernel's reports could not be checked"]
+    if bad := console_problem(console):
+        return [f"kernel console: {bad}"]
+    return []
+
+
 def verdict(problems, passed, failed):
     """Prints the problems and the closing `N passed, N failed` line; the exit status."""
     for p in problems:
@@ -96,11 +106,7 @@ def main(results_path, console_path, end_line, status="0", secs="?"):
             problems.append(f"{expected - 1} results for a plan of {planned}")
         if end_line not in lines:
             problems.append(f"no end line '{end_line}': the guest stopped early")
-    console = read(console_path)
-    if not console:
-        problems.append("no console log: the kernel's reports could not be checked")
-    elif bad := console_problem(console):
-        problems.append(f"kernel console: {bad}")
+    problems += console_problems(console_path)
     return verdict(problems, passed, failed)
 
 

@@ -21,7 +21,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ktap import console_problem, read, status_problems, verdict  # noqa: E402  (the same report patterns as the QEMU tests)
+from ktap import console_problems, read, status_problems, verdict  # noqa: E402  (the same report patterns as the QEMU tests)
 
 FLAVOURS = ["c", "rust"]
 # "TEST: <name> ... ok"; anything else after the dots ("not ok", "FAIL", an
@@ -174,11 +174,7 @@ def main(results_path, console_path, status, secs, scripts, ported, still_c, may
     print_table(results, ported, still_c)
     problems += rule_problems(results, may_skip)
     passed, failed = print_ktap(results, may_skip)
-    console = read(console_path)
-    if not console:
-        problems.append("no console log: the kernel's reports could not be checked")
-    elif bad := console_problem(console):
-        problems.append(f"kernel console: {bad}")
+    problems += console_problems(console_path)
     return verdict(problems, passed, failed)
 
 
