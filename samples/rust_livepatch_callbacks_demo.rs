@@ -30,7 +30,7 @@ impl log_callbacks::PrePatch for PrePatchRet {
 #[livepatch::patch(
     name = "rust_livepatch_callbacks_demo",
     description = "Live patching demo for (un)patching callbacks, in Rust",
-    license = "GPL",
+    license = "GPL"
 )]
 mod fix {
     use kernel::{bindings, prelude::*};

@@ -36,7 +36,8 @@ impl livepatch::shadow::Destructor<Leak> for LeakDtor {
 #[livepatch::patch]
 mod fix {
     use crate::shadow_demo::{
-        jiffies, log_alloc, log_alloc_failed, log_leaked, secs_to_jiffies, Dummy, EXPIRE_PERIOD, SV_LEAK,
+        jiffies, log_alloc, log_alloc_failed, log_leaked, secs_to_jiffies, Dummy, EXPIRE_PERIOD,
+        SV_LEAK,
     };
     use kernel::{ffi::c_int, prelude::*};
     use livepatch::shadow::Gfp;

@@ -46,7 +46,11 @@ impl livepatch::shadow::Destructor<Leak> for LeakDtor {
 mod fix {
     use super::SV_COUNTER;
     use crate::shadow_demo::{log_check_counter, log_leaked, time_after, Dummy, SV_LEAK};
-    use kernel::{ffi::c_ulong, prelude::*, sync::atomic::{Atomic, Relaxed}};
+    use kernel::{
+        ffi::c_ulong,
+        prelude::*,
+        sync::atomic::{Atomic, Relaxed},
+    };
     use livepatch::shadow::Gfp;
 
     /// The new `dummy_check()`: handles in-flight dummies; if they do not

@@ -50,7 +50,10 @@ impl Dummy {
     /// A dummy that is on no list yet (`kzalloc()` in C: `list` zeroed; the
     /// victim's `alloc_work_func()` links it).
     pub(crate) fn new(jiffies_expire: c_ulong) -> Self {
-        Self { list: Opaque::zeroed(), jiffies_expire }
+        Self {
+            list: Opaque::zeroed(),
+            jiffies_expire,
+        }
     }
 }
 
@@ -85,7 +88,11 @@ pub(crate) fn time_after(a: c_ulong, b: c_ulong) -> bool {
 
 /// `pr_info("%s: dummy @ %p, expires @ %lx\n", func, d, d->jiffies_expire)`.
 pub(crate) fn log_alloc(func: &str, d: &Dummy) {
-    pr_info!("{func}: dummy @ {}, expires @ {:x}\n", HashedPtr::of(d), d.jiffies_expire);
+    pr_info!(
+        "{func}: dummy @ {}, expires @ {:x}\n",
+        HashedPtr::of(d),
+        d.jiffies_expire
+    );
 }
 
 /// `pr_err("%s: failed to allocate shadow variable for the leaking pointer:
@@ -114,5 +121,8 @@ pub(crate) fn log_leaked(func: &str, d: &Dummy) {
 
 /// `pr_info("%s: dummy @ %p, check counter = %d\n", func, d, *shadow_count)`.
 pub(crate) fn log_check_counter(func: &str, d: &Dummy, count: c_int) {
-    pr_info!("{func}: dummy @ {}, check counter = {count}\n", HashedPtr::of(d));
+    pr_info!(
+        "{func}: dummy @ {}, check counter = {count}\n",
+        HashedPtr::of(d)
+    );
 }

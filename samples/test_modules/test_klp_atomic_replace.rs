@@ -15,7 +15,10 @@ mod seq_patched;
     replace = replace,
 )]
 mod fix {
-    use kernel::{bindings, ffi::{c_int, c_void}};
+    use kernel::{
+        bindings,
+        ffi::{c_int, c_void},
+    };
 
     #[param(perm = 0o644, description = "replace (default=0)")]
     static replace: livepatch::IntParam = livepatch::IntParam::new(0);

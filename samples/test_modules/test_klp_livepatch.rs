@@ -13,7 +13,10 @@ mod seq_patched;
     license = "GPL",
 )]
 mod fix {
-    use kernel::{bindings, ffi::{c_int, c_void}};
+    use kernel::{
+        bindings,
+        ffi::{c_int, c_void},
+    };
 
     /// The new `cmdline_proc_show()`.
     #[livepatch]

@@ -13,11 +13,17 @@ mod seq_patched;
     license = "GPL",
 )]
 mod fix {
-    use kernel::{bindings, ffi::{c_int, c_void}};
+    use kernel::{
+        bindings,
+        ffi::{c_int, c_void},
+    };
 
     /// The new `test_klp_mod_target_show()`.
     #[livepatch(object = "test_klp_mod_target")]
-    unsafe extern "C" fn test_klp_mod_target_show(m: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
+    unsafe extern "C" fn test_klp_mod_target_show(
+        m: *mut bindings::seq_file,
+        _v: *mut c_void,
+    ) -> c_int {
         // SAFETY: called as the original, with the `seq_file` of a read.
         unsafe { crate::seq_patched::show(m, c"test_klp_mod_patch") }
     }

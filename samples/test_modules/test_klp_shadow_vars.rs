@@ -69,7 +69,12 @@ fn opt_ptr(v: Option<&Field>) -> *const Field {
 
 fn shadow_get<'a>(sv: &Shadow<Field>, obj: &'a TestObject) -> Option<&'a Field> {
     let v = sv.get(obj);
-    pr_info!("klp_shadow_get(obj=PTR{}, id=0x{:x}) = PTR{}\n", ptr_id(obj), sv.id(), ptr_id(opt_ptr(v)));
+    pr_info!(
+        "klp_shadow_get(obj=PTR{}, id=0x{:x}) = PTR{}\n",
+        ptr_id(obj),
+        sv.id(),
+        ptr_id(opt_ptr(v))
+    );
     v
 }
 
@@ -94,13 +99,21 @@ fn log_alloc(func: &str, obj: &TestObject, sv: &Shadow<Field>, var: Field, v: Op
 }
 
 fn shadow_alloc<'a>(sv: &Shadow<Field>, obj: &'a TestObject, var: Field) -> Option<&'a Field> {
-    let v = sv.alloc_with(obj, Gfp::Kernel, |_, slot| shadow_ctor(slot, var)).ok();
+    let v = sv
+        .alloc_with(obj, Gfp::Kernel, |_, slot| shadow_ctor(slot, var))
+        .ok();
     log_alloc("shadow_alloc", obj, sv, var, v);
     v
 }
 
-fn shadow_get_or_alloc<'a>(sv: &Shadow<Field>, obj: &'a TestObject, var: Field) -> Option<&'a Field> {
-    let v = sv.get_or_alloc_with(obj, Gfp::Kernel, |_, slot| shadow_ctor(slot, var)).ok();
+fn shadow_get_or_alloc<'a>(
+    sv: &Shadow<Field>,
+    obj: &'a TestObject,
+    var: Field,
+) -> Option<&'a Field> {
+    let v = sv
+        .get_or_alloc_with(obj, Gfp::Kernel, |_, slot| shadow_ctor(slot, var))
+        .ok();
     log_alloc("shadow_get_or_alloc", obj, sv, var, v);
     v
 }
@@ -110,7 +123,11 @@ struct ShadowDtor;
 
 impl Destructor<Field> for ShadowDtor {
     fn destroy(obj: *mut c_void, data: &mut Field) {
-        pr_info!("shadow_dtor(obj=PTR{}, shadow_data=PTR{})\n", ptr_id(obj), ptr_id(data));
+        pr_info!(
+            "shadow_dtor(obj=PTR{}, shadow_data=PTR{})\n",
+            ptr_id(obj),
+            ptr_id(data)
+        );
     }
 }
 
@@ -121,7 +138,12 @@ unsafe fn shadow_free(sv: &Shadow<Field>, obj: &TestObject) {
     // SAFETY: the caller's guarantee.
     unsafe { sv.free_with::<_, ShadowDtor>(obj) };
     let dtor = <ShadowDtor as Destructor<Field>>::destroy as *const ();
-    pr_info!("klp_shadow_free(obj=PTR{}, id=0x{:x}, dtor=PTR{})\n", ptr_id(obj), sv.id(), ptr_id(dtor));
+    pr_info!(
+        "klp_shadow_free(obj=PTR{}, id=0x{:x}, dtor=PTR{})\n",
+        ptr_id(obj),
+        sv.id(),
+        ptr_id(dtor)
+    );
 }
 
 /// # Safety
@@ -131,11 +153,19 @@ unsafe fn shadow_free_all(sv: &Shadow<Field>) {
     // SAFETY: the caller's guarantee. `Field` needs no drop, so no
     // destructor is passed: the log shows the null one.
     unsafe { sv.free_all() };
-    pr_info!("klp_shadow_free_all(id=0x{:x}, dtor=PTR{})\n", sv.id(), ptr_id(core::ptr::null::<()>()));
+    pr_info!(
+        "klp_shadow_free_all(id=0x{:x}, dtor=PTR{})\n",
+        sv.id(),
+        ptr_id(core::ptr::null::<()>())
+    );
 }
 
 fn expected(sv: &Field, var: Field) {
-    pr_info!("  got expected PTR{} -> PTR{} result\n", ptr_id(sv), ptr_id(var.0));
+    pr_info!(
+        "  got expected PTR{} -> PTR{} result\n",
+        ptr_id(sv),
+        ptr_id(var.0)
+    );
 }
 
 /// The C test's init: six passes over three objects and two ids.

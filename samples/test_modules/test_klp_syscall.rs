@@ -56,7 +56,10 @@ mod fix {
         let pid = current.pid();
         if NPIDS_PENDING.load(Relaxed) > 0 {
             let n = NPIDS.load(Relaxed) as usize;
-            if PIDS[..n].iter().any(|slot| slot.cmpxchg(pid, 0, Relaxed).is_ok()) {
+            if PIDS[..n]
+                .iter()
+                .any(|slot| slot.cmpxchg(pid, 0, Relaxed).is_ok())
+            {
                 NPIDS_PENDING.fetch_sub(1u32, Relaxed);
             }
         }
@@ -72,7 +75,9 @@ unsafe extern "C" fn npids_show(
 ) -> isize {
     // SAFETY: `buf` is the sysfs page buffer; the format is a C string whose
     // one `%u` gets an unsigned int.
-    unsafe { bindings::sysfs_emit(buf, c"%u\n".as_ptr().cast(), NPIDS_PENDING.load(Relaxed)) as isize }
+    unsafe {
+        bindings::sysfs_emit(buf, c"%u\n".as_ptr().cast(), NPIDS_PENDING.load(Relaxed)) as isize
+    }
 }
 
 /// A `kobj_attribute` that can live in a static.
@@ -111,15 +116,21 @@ impl kernel::Module for TestKlpSyscall {
     fn init(module: &'static ThisModule) -> Result<Self> {
         // SAFETY: `kernel_kobj` is the kernel's /sys/kernel kobject, set at
         // boot; the name is a C string.
-        let kobj =
-            unsafe { bindings::kobject_create_and_add(c"test_klp_syscall".as_ptr().cast(), bindings::kernel_kobj) };
+        let kobj = unsafe {
+            bindings::kobject_create_and_add(
+                c"test_klp_syscall".as_ptr().cast(),
+                bindings::kernel_kobj,
+            )
+        };
         if kobj.is_null() {
             return Err(ENOMEM);
         }
         // INVARIANT: we own the reference `kobject_create_and_add()` returned.
         let this = Self { kobj };
         // SAFETY: `kobj` is valid; `NPIDS_ATTR` is a static attribute.
-        to_result(unsafe { bindings::sysfs_create_file_ns(kobj, &raw const NPIDS_ATTR.0.attr, core::ptr::null()) })?;
+        to_result(unsafe {
+            bindings::sysfs_create_file_ns(kobj, &raw const NPIDS_ATTR.0.attr, core::ptr::null())
+        })?;
 
         // Save the pids to transition before the new getpid counts them off.
         let n = fix::klp_pids.len();

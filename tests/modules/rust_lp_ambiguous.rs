@@ -9,7 +9,7 @@
 #[livepatch::patch(
     name = "rust_lp_ambiguous",
     description = "rust-livepatch test: ambiguous target, sympos 0",
-    license = "GPL",
+    license = "GPL"
 )]
 mod fix {
     /// Never installed: the lookup fails first.

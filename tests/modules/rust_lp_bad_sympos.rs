@@ -7,7 +7,7 @@
 #[livepatch::patch(
     name = "rust_lp_bad_sympos",
     description = "rust-livepatch test: sympos past the last occurrence",
-    license = "GPL",
+    license = "GPL"
 )]
 mod fix {
     /// Never installed: the lookup fails first.

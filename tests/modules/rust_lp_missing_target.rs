@@ -9,7 +9,7 @@
 #[livepatch::patch(
     name = "rust_lp_missing_target",
     description = "rust-livepatch test: target symbol does not exist",
-    license = "GPL",
+    license = "GPL"
 )]
 mod fix {
     /// Would replace a function no kernel has.

@@ -7,7 +7,7 @@
 #[livepatch::patch(
     name = "rust_lp_pre_patch_fails",
     description = "rust-livepatch test: failing pre-patch callback",
-    license = "GPL",
+    license = "GPL"
 )]
 mod fix {
     use kernel::prelude::*;
@@ -19,7 +19,10 @@ mod fix {
 
     impl Callbacks for Refuse {
         fn pre_patch(cx: &Context<'_>) -> Result {
-            pr_info!("pre_patch_callback: {}: refusing\n", cx.object_name().to_str().unwrap_or("?"));
+            pr_info!(
+                "pre_patch_callback: {}: refusing\n",
+                cx.object_name().to_str().unwrap_or("?")
+            );
             Err(ENODEV)
         }
     }

@@ -53,7 +53,11 @@ pub(crate) struct FuncArgs {
 /// Stores `value` in `slot`, or fails on the key's second use.
 fn set_once<T>(slot: &mut Option<T>, value: T, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     if slot.is_some() {
-        let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+        let key = meta
+            .path
+            .get_ident()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         return Err(meta.error(format!("duplicate key `{key}`")));
     }
     *slot = Some(value);
@@ -83,7 +87,10 @@ impl PatchArgs {
                     Replace::Fixed(input.parse()?)
                 } else {
                     Replace::Param(input.parse().map_err(|e| {
-                        syn::Error::new(e.span(), "expected `true`, `false` or the name of an `IntParam`")
+                        syn::Error::new(
+                            e.span(),
+                            "expected `true`, `false` or the name of an `IntParam`",
+                        )
                     })?)
                 };
                 set_once(&mut replace, v, &meta)
@@ -171,7 +178,11 @@ impl PatchArgs {
                 ))
             }
         };
-        Ok(Self { replace, states: states.unwrap_or_default(), module })
+        Ok(Self {
+            replace,
+            states: states.unwrap_or_default(),
+            module,
+        })
     }
 }
 
@@ -200,7 +211,10 @@ impl FuncArgs {
         } else if meta.path.is_ident("sympos") {
             let lit: LitInt = meta.value()?.parse()?;
             if !matches!(lit.suffix(), "" | "u64" | "usize") {
-                return Err(syn::Error::new(lit.span(), "`sympos` is an unsigned integer"));
+                return Err(syn::Error::new(
+                    lit.span(),
+                    "`sympos` is an unsigned integer",
+                ));
             }
             let v = lit.base10_parse::<u64>()?;
             set_once(&mut self.sympos, (v, lit.span()), &meta)
@@ -257,6 +271,9 @@ impl ParamArgs {
                 }
             })?;
         }
-        Ok(Self { perm: perm.unwrap_or(0), description })
+        Ok(Self {
+            perm: perm.unwrap_or(0),
+            description,
+        })
     }
 }

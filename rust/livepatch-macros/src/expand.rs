@@ -18,10 +18,16 @@ use crate::{
 pub(crate) fn patch(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let args = PatchArgs::parse(attr)?;
     let mut module: ItemMod = syn::parse2(item).map_err(|e| {
-        syn::Error::new(e.span(), "`#[livepatch::patch]` goes on an inline module: `mod name { ... }`")
+        syn::Error::new(
+            e.span(),
+            "`#[livepatch::patch]` goes on an inline module: `mod name { ... }`",
+        )
     })?;
     let model = model::collect(&mut module)?;
-    let may_replace = !matches!(&args.replace, None | Some(Replace::Fixed(LitBool { value: false, .. })));
+    let may_replace = !matches!(
+        &args.replace,
+        None | Some(Replace::Fixed(LitBool { value: false, .. }))
+    );
     if model.objects.is_empty() && !may_replace {
         return Err(syn::Error::new(
             module.ident.span(),
@@ -31,7 +37,10 @@ pub(crate) fn patch(attr: TokenStream, item: TokenStream) -> syn::Result<TokenSt
     }
     if let Some(Replace::Param(p)) = &args.replace {
         if !model.params.iter().any(|q| q.ident == *p) {
-            return Err(syn::Error::new(p.span(), format!("no `#[param]` static named `{p}` in this module")));
+            return Err(syn::Error::new(
+                p.span(),
+                format!("no `#[param]` static named `{p}` in this module"),
+            ));
         }
         if args.module.is_none() {
             return Err(syn::Error::new(
@@ -44,14 +53,17 @@ pub(crate) fn patch(attr: TokenStream, item: TokenStream) -> syn::Result<TokenSt
 
     let mut generated = descriptors(&model, &args);
     generated.extend(model.params.iter().flat_map(param));
-    let (_, items) = module.content.as_mut().expect("model::collect checked the module is inline");
+    let (_, items) = module
+        .content
+        .as_mut()
+        .expect("model::collect checked the module is inline");
     generated.extend(model.objects.iter().flat_map(|o| &o.funcs).flat_map(entry));
     for item in items.iter_mut() {
         match item {
             // Parameters are named as users type them: `replace=1`.
-            Item::Static(st) if model.params.iter().any(|p| p.ident == st.ident) => {
-                st.attrs.push(parse_quote!(#[allow(non_upper_case_globals)]))
-            }
+            Item::Static(st) if model.params.iter().any(|p| p.ident == st.ident) => st
+                .attrs
+                .push(parse_quote!(#[allow(non_upper_case_globals)])),
             _ => {}
         }
     }
@@ -141,7 +153,11 @@ fn c_str(lit: &LitStr) -> Literal {
 }
 
 fn func(r: &Replacement) -> TokenStream {
-    let Replacement { ident, target, sympos } = r;
+    let Replacement {
+        ident,
+        target,
+        sympos,
+    } = r;
     let target = c_str(target);
     let stat = entry_static(r);
     quote_spanned! {ident.span()=>
@@ -213,15 +229,19 @@ fn descriptors(model: &Model, args: &PatchArgs) -> Vec<Item> {
         static __LIVEPATCH_OBJECTS: ::livepatch::Objects<#m> =
             ::livepatch::Objects::new([#(#object_exprs),*]);
     });
-    let states = args.states.iter().map(|(id, version)| {
-        quote!(::livepatch::State::new((#id) as u64, (#version) as u32))
-    });
+    let states = args
+        .states
+        .iter()
+        .map(|(id, version)| quote!(::livepatch::State::new((#id) as u64, (#version) as u32)));
     let s = args.states.len();
     items.push(parse_quote! {
         #[doc(hidden)]
         static __LIVEPATCH_STATES: ::livepatch::States<#s> = ::livepatch::States::new([#(#states),*]);
     });
-    let replace = matches!(&args.replace, Some(Replace::Fixed(LitBool { value: true, .. })));
+    let replace = matches!(
+        &args.replace,
+        Some(Replace::Fixed(LitBool { value: true, .. }))
+    );
     items.push(parse_quote! {
         /// This module's livepatch: enable it from module init with
         /// [`Patch::enable`](::livepatch::Patch::enable).
@@ -234,7 +254,8 @@ fn descriptors(model: &Model, args: &PatchArgs) -> Vec<Item> {
     // name turns a second patch in the same module into a build error.
     let mut livepatch_y = modinfo(&format_ident!("__LIVEPATCH_MODINFO"), "livepatch=Y");
     if let Item::Static(st) = &mut livepatch_y {
-        st.attrs.push(parse_quote!(#[export_name = "__rust_livepatch_modinfo_one_patch_per_module"]));
+        st.attrs
+            .push(parse_quote!(#[export_name = "__rust_livepatch_modinfo_one_patch_per_module"]));
     }
     items.push(livepatch_y);
     items
@@ -243,8 +264,14 @@ fn descriptors(model: &Model, args: &PatchArgs) -> Vec<Item> {
 /// A `#[param]`: its `kernel_param` and its `parmtype`/`parm` modinfo, as
 /// `module_param(name, int, perm)` and `MODULE_PARM_DESC()` emit them.
 fn param(p: &model::Param) -> Vec<Item> {
-    let model::Param { ident, array, perm, description } = p;
-    let name = Literal::c_string(&CString::new(ident.to_string()).expect("an identifier has no NUL"));
+    let model::Param {
+        ident,
+        array,
+        perm,
+        description,
+    } = p;
+    let name =
+        Literal::c_string(&CString::new(ident.to_string()).expect("an identifier has no NUL"));
     let kp = format_ident!("__LIVEPATCH_PARAM_{}", ident);
     let mut items: Vec<Item> = Vec::new();
     let (registration, ty) = if *array {
@@ -265,9 +292,15 @@ fn param(p: &model::Param) -> Vec<Item> {
         #[used(compiler)]
         static #kp: ::livepatch::KernelParam = #registration;
     });
-    items.push(modinfo(&format_ident!("__LIVEPATCH_PARMTYPE_{}", ident), &format!("parmtype={ident}:{ty}")));
+    items.push(modinfo(
+        &format_ident!("__LIVEPATCH_PARMTYPE_{}", ident),
+        &format!("parmtype={ident}:{ty}"),
+    ));
     if let Some(d) = description {
-        items.push(modinfo(&format_ident!("__LIVEPATCH_PARM_{}", ident), &format!("parm={ident}:{}", d.value())));
+        items.push(modinfo(
+            &format_ident!("__LIVEPATCH_PARM_{}", ident),
+            &format!("parm={ident}:{}", d.value()),
+        ));
     }
     items
 }
@@ -292,7 +325,13 @@ fn init_fn(args: &PatchArgs) -> Item {
 
 /// `module!` plus an init that enables the patch.
 fn kernel_module(m: &ModuleArgs, patch_mod: &syn::Ident) -> TokenStream {
-    let ModuleArgs { name, authors, description, license, exit } = m;
+    let ModuleArgs {
+        name,
+        authors,
+        description,
+        license,
+        exit,
+    } = m;
     // Module exit runs when the patch is disabled and the module removed.
     let drop = exit.as_ref().map(|_| {
         quote! {
@@ -333,7 +372,9 @@ mod tests {
     use super::*;
 
     fn expand(attr: TokenStream, item: TokenStream) -> String {
-        patch(attr, item).map(|t| t.to_string()).unwrap_or_else(|e| panic!("{e}"))
+        patch(attr, item)
+            .map(|t| t.to_string())
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]
@@ -377,21 +418,35 @@ mod tests {
                 }
             },
         );
-        assert!(out.contains(r#"Option :: Some (c"test_klp_livepatch_mod")"#), "{out}");
+        assert!(
+            out.contains(r#"Option :: Some (c"test_klp_livepatch_mod")"#),
+            "{out}"
+        );
         assert!(out.contains(r#"Func :: new (c"f" ,"#), "{out}");
         assert!(out.contains("let entry = g as * const"), "{out}");
         assert!(out.contains("2u64"), "{out}");
-        assert!(out.contains("Patch :: new (& __LIVEPATCH_OBJECTS , & __LIVEPATCH_STATES , true)"), "{out}");
+        assert!(
+            out.contains("Patch :: new (& __LIVEPATCH_OBJECTS , & __LIVEPATCH_STATES , true)"),
+            "{out}"
+        );
         assert!(out.contains("Objects < 2usize >"), "{out}");
         // A user-chosen symbol name is kept; no module! without `name`.
-        assert!(out.contains("# [no_mangle] unsafe extern \"C\" fn h"), "{out}");
+        assert!(
+            out.contains("# [no_mangle] unsafe extern \"C\" fn h"),
+            "{out}"
+        );
         assert!(!out.contains("module !"), "{out}");
     }
 
     #[test]
     fn params_states_and_replace_param() {
         let out = expand(
-            quote!(name = "test_klp_atomic_replace", license = "GPL", replace = replace, states = [(1, 2)]),
+            quote!(
+                name = "test_klp_atomic_replace",
+                license = "GPL",
+                replace = replace,
+                states = [(1, 2)]
+            ),
             quote! {
                 mod fix {
                     #[param(perm = 0o644, description = "replace (default=0)")]
@@ -410,9 +465,17 @@ mod tests {
         ] {
             assert!(out.contains(want), "missing `{want}` in:\n{out}");
         }
-        let err = patch(quote!(replace = nope), quote!(mod f { #[livepatch] unsafe extern "C" fn a() {} }))
-            .unwrap_err()
-            .to_string();
+        let err = patch(
+            quote!(replace = nope),
+            quote!(
+                mod f {
+                    #[livepatch]
+                    unsafe extern "C" fn a() {}
+                }
+            ),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("no `#[param]` static named `nope`"), "{err}");
     }
 
@@ -420,31 +483,77 @@ mod tests {
     fn module_exit() {
         let out = expand(
             quote!(name = "m", license = "GPL", exit = cleanup),
-            quote!(mod fix { fn cleanup() {} #[livepatch] unsafe extern "C" fn f() {} }),
+            quote!(
+                mod fix {
+                    fn cleanup() {}
+                    #[livepatch]
+                    unsafe extern "C" fn f() {}
+                }
+            ),
         );
-        assert!(out.contains("pub (super) fn __livepatch_exit () { cleanup () }"), "{out}");
-        assert!(out.contains("impl :: core :: ops :: Drop for __LivepatchModule"), "{out}");
+        assert!(
+            out.contains("pub (super) fn __livepatch_exit () { cleanup () }"),
+            "{out}"
+        );
+        assert!(
+            out.contains("impl :: core :: ops :: Drop for __LivepatchModule"),
+            "{out}"
+        );
         assert!(out.contains("fix :: __livepatch_exit ()"), "{out}");
     }
 
     #[test]
     fn empty_patch() {
-        let e = patch(TokenStream::new(), quote!(mod fix {})).unwrap_err();
+        let e = patch(
+            TokenStream::new(),
+            quote!(
+                mod fix {}
+            ),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("replaces no function"));
-        assert!(patch(quote!(replace = true), quote!(mod fix {})).is_ok());
+        assert!(patch(
+            quote!(replace = true),
+            quote!(
+                mod fix {}
+            )
+        )
+        .is_ok());
     }
 
     #[test]
     fn module_keys() {
-        let err = |attr: TokenStream| patch(attr, quote!(mod f { #[livepatch] unsafe extern "C" fn a() {} }))
+        let err = |attr: TokenStream| {
+            patch(
+                attr,
+                quote!(
+                    mod f {
+                        #[livepatch]
+                        unsafe extern "C" fn a() {}
+                    }
+                ),
+            )
             .err()
-            .map(|e| e.to_string());
-        assert!(err(quote!(name = "m")).unwrap().contains("missing key `license`"));
-        assert!(err(quote!(license = "GPL")).unwrap().contains("missing key `name`"));
-        assert!(err(quote!(name = "m", license = "MIT")).unwrap().contains("not GPL-compatible"));
-        assert!(err(quote!(name = "m", name = "n", license = "GPL")).unwrap().contains("duplicate key `name`"));
-        assert!(err(quote!(nmae = "m")).unwrap().contains("unknown key `nmae`"));
+            .map(|e| e.to_string())
+        };
+        assert!(err(quote!(name = "m"))
+            .unwrap()
+            .contains("missing key `license`"));
+        assert!(err(quote!(license = "GPL"))
+            .unwrap()
+            .contains("missing key `name`"));
+        assert!(err(quote!(name = "m", license = "MIT"))
+            .unwrap()
+            .contains("not GPL-compatible"));
+        assert!(err(quote!(name = "m", name = "n", license = "GPL"))
+            .unwrap()
+            .contains("duplicate key `name`"));
+        assert!(err(quote!(nmae = "m"))
+            .unwrap()
+            .contains("unknown key `nmae`"));
         assert!(err(quote!(name = "m", license = "GPL", authors = ["a", "b"])).is_none());
-        assert!(err(quote!(exit = cleanup)).unwrap().contains("`exit` needs the module keys"));
+        assert!(err(quote!(exit = cleanup))
+            .unwrap()
+            .contains("`exit` needs the module keys"));
     }
 }

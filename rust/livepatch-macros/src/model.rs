@@ -75,7 +75,10 @@ fn is_marker(attr: &Attribute, name: &str) -> bool {
 }
 
 /// Removes every marker from `attrs`; returns the one there may be.
-fn take_marker(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Option<(&'static str, Attribute)> {
+fn take_marker(
+    attrs: &mut Vec<Attribute>,
+    errors: &mut Errors,
+) -> Option<(&'static str, Attribute)> {
     let mut found: Option<(&'static str, Attribute)> = None;
     let mut kept = Vec::with_capacity(attrs.len());
     for attr in attrs.drain(..) {
@@ -84,7 +87,10 @@ fn take_marker(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Option<(&'sta
             continue;
         };
         if found.is_some() {
-            errors.push(syn::Error::new_spanned(&attr, format!("a second marker `#[{name}]` on one item")));
+            errors.push(syn::Error::new_spanned(
+                &attr,
+                format!("a second marker `#[{name}]` on one item"),
+            ));
         } else {
             found = Some((name, attr));
         }
@@ -119,10 +125,16 @@ pub(crate) fn check_signature(f: &ItemFn) -> syn::Result<()> {
     let sig = &f.sig;
     let mut errors = Errors::default();
     if let Some(c) = &sig.constness {
-        errors.push(syn::Error::new(c.span, "a livepatch replacement cannot be `const fn`"));
+        errors.push(syn::Error::new(
+            c.span,
+            "a livepatch replacement cannot be `const fn`",
+        ));
     }
     if let Some(a) = &sig.asyncness {
-        errors.push(syn::Error::new(a.span, "a livepatch replacement cannot be `async fn`"));
+        errors.push(syn::Error::new(
+            a.span,
+            "a livepatch replacement cannot be `async fn`",
+        ));
     }
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
         errors.push(syn::Error::new_spanned(
@@ -132,7 +144,10 @@ pub(crate) fn check_signature(f: &ItemFn) -> syn::Result<()> {
         ));
     }
     if let Some(v) = &sig.variadic {
-        errors.push(syn::Error::new_spanned(v, "a livepatch replacement cannot be variadic"));
+        errors.push(syn::Error::new_spanned(
+            v,
+            "a livepatch replacement cannot be variadic",
+        ));
     }
     match &sig.abi {
         Some(abi) if abi.name.as_ref().is_some_and(|n| n.value() == "C") => {}
@@ -256,7 +271,11 @@ fn object_entry(objects: &mut Vec<Object>, name: Option<LitStr>) -> &mut Object 
     match objects.iter().position(|o| object_key(&o.name) == key) {
         Some(i) => &mut objects[i],
         None => {
-            objects.push(Object { name, funcs: Vec::new(), callbacks: None });
+            objects.push(Object {
+                name,
+                funcs: Vec::new(),
+                callbacks: None,
+            });
             objects.last_mut().unwrap()
         }
     }
@@ -290,7 +309,15 @@ fn replacement(f: &ItemFn, attr: &Attribute) -> syn::Result<(Option<LitStr>, Rep
     errors.finish()?;
     let object = args.object.filter(|o| o.value() != names::VMLINUX);
     let sympos = args.sympos.map_or(0, |(v, _)| v);
-    Ok((object, Replacement { ident, target, sympos }, span))
+    Ok((
+        object,
+        Replacement {
+            ident,
+            target,
+            sympos,
+        },
+        span,
+    ))
 }
 
 /// A `#[param]` static.
@@ -312,9 +339,17 @@ fn param(st: &syn::ItemStatic, attr: &Attribute) -> syn::Result<Param> {
         }
     };
     if let syn::StaticMutability::Mut(m) = &st.mutability {
-        return Err(syn::Error::new(m.span, "a parameter static is not `mut`: `IntParam` handles the writes"));
+        return Err(syn::Error::new(
+            m.span,
+            "a parameter static is not `mut`: `IntParam` handles the writes",
+        ));
     }
-    Ok(Param { ident: st.ident.clone(), array, perm: args.perm, description: args.description })
+    Ok(Param {
+        ident: st.ident.clone(),
+        array,
+        perm: args.perm,
+        description: args.description,
+    })
 }
 
 #[cfg(test)]
@@ -344,9 +379,22 @@ mod tests {
         .unwrap();
         assert_eq!(objects.len(), 2);
         assert!(objects[0].name.is_none());
-        let vmlinux: Vec<_> = objects[0].funcs.iter().map(|f| (f.target.value(), f.sympos)).collect();
-        assert_eq!(vmlinux, [("cmdline_proc_show".into(), 0), ("meminfo_proc_show".into(), 2)]);
-        assert_eq!(objects[1].name.as_ref().unwrap().value(), "test_klp_callbacks_mod");
+        let vmlinux: Vec<_> = objects[0]
+            .funcs
+            .iter()
+            .map(|f| (f.target.value(), f.sympos))
+            .collect();
+        assert_eq!(
+            vmlinux,
+            [
+                ("cmdline_proc_show".into(), 0),
+                ("meminfo_proc_show".into(), 2)
+            ]
+        );
+        assert_eq!(
+            objects[1].name.as_ref().unwrap().value(),
+            "test_klp_callbacks_mod"
+        );
         assert_eq!(objects[1].funcs[0].ident, "busy");
         // The markers are gone, the other items untouched.
         let out = quote!(#m).to_string();
@@ -368,7 +416,9 @@ mod tests {
             .err()
             .map(|e| e.to_string())
         };
-        assert!(dup(r#"target = "f""#, r#"target = "f""#).unwrap().contains("two replacements"));
+        assert!(dup(r#"target = "f""#, r#"target = "f""#)
+            .unwrap()
+            .contains("two replacements"));
         assert!(dup(r#"target = "f", sympos = 1"#, r#"target = "f""#).is_some());
         assert!(dup(r#"target = "f", sympos = 1"#, r#"target = "f", sympos = 2"#).is_none());
         assert!(dup(r#"target = "f""#, r#"target = "f", object = "m""#).is_none());
@@ -378,20 +428,53 @@ mod tests {
     #[test]
     fn signatures() {
         let check = |f: proc_macro2::TokenStream| {
-            check_signature(&syn::parse2(f).unwrap()).err().map(|e| e.to_string())
+            check_signature(&syn::parse2(f).unwrap())
+                .err()
+                .map(|e| e.to_string())
         };
-        assert!(check(quote!(unsafe extern "C" fn f(a: i32) -> i32 { a })).is_none());
-        assert!(check(quote!(extern "C" fn f() {})).unwrap().contains("must be `unsafe"));
-        assert!(check(quote!(unsafe fn f() {})).unwrap().contains("missing ABI"));
-        assert!(check(quote!(unsafe extern "Rust" fn f() {})).unwrap().contains("wrong ABI"));
-        assert!(check(quote!(unsafe extern "C-unwind" fn f() {})).unwrap().contains("wrong ABI"));
-        assert!(check(quote!(unsafe extern "C" fn f<T>() {})).unwrap().contains("generic"));
-        assert!(check(quote!(const unsafe extern "C" fn f() {})).unwrap().contains("const"));
+        assert!(check(quote!(
+            unsafe extern "C" fn f(a: i32) -> i32 {
+                a
+            }
+        ))
+        .is_none());
+        assert!(check(quote!(
+            extern "C" fn f() {}
+        ))
+        .unwrap()
+        .contains("must be `unsafe"));
+        assert!(check(quote!(
+            unsafe fn f() {}
+        ))
+        .unwrap()
+        .contains("missing ABI"));
+        assert!(check(quote!(
+            unsafe extern "Rust" fn f() {}
+        ))
+        .unwrap()
+        .contains("wrong ABI"));
+        assert!(check(quote!(
+            unsafe extern "C-unwind" fn f() {}
+        ))
+        .unwrap()
+        .contains("wrong ABI"));
+        assert!(check(quote!(
+            unsafe extern "C" fn f<T>() {}
+        ))
+        .unwrap()
+        .contains("generic"));
+        assert!(check(quote!(
+            const unsafe extern "C" fn f() {}
+        ))
+        .unwrap()
+        .contains("const"));
     }
 
     #[test]
     fn not_a_function() {
-        let e = collect_from(quote! { mod fix { #[livepatch] static X: u8 = 0; } }).err().unwrap();
+        let e = collect_from(quote! { mod fix { #[livepatch] static X: u8 = 0; } })
+            .err()
+            .unwrap();
         assert!(e.to_string().contains("not a function"));
     }
 
@@ -412,7 +495,13 @@ mod tests {
         let objs: Vec<_> = model
             .objects
             .iter()
-            .map(|o| (o.name.as_ref().map(LitStr::value), o.callbacks.is_some(), o.funcs.len()))
+            .map(|o| {
+                (
+                    o.name.as_ref().map(LitStr::value),
+                    o.callbacks.is_some(),
+                    o.funcs.len(),
+                )
+            })
             .collect();
         assert_eq!(
             objs,
@@ -425,13 +514,41 @@ mod tests {
         assert_eq!(model.params[0].ident, "pre_patch_ret");
         assert_eq!(model.params[0].perm, 0o644);
         let bad = |t: proc_macro2::TokenStream| {
-            collect(&mut syn::parse2(t).unwrap()).err().map(|e| e.to_string()).unwrap_or_default()
+            collect(&mut syn::parse2(t).unwrap())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
         };
-        assert!(bad(quote!(mod f { #[callbacks] struct A; #[callbacks] struct B; })).contains("already has callbacks"));
-        assert!(bad(quote!(mod f { #[param] static X: i32 = 0; })).contains("IntParam"));
-        assert!(bad(quote!(mod f { #[param(perm = 0o666)] static X: IntParam = IntParam::new(0); }))
-            .contains("world-writable"));
-        assert!(bad(quote!(mod f { #[callbacks] fn f() {} })).contains("implements `livepatch::Callbacks`"));
+        assert!(bad(quote!(
+            mod f {
+                #[callbacks]
+                struct A;
+                #[callbacks]
+                struct B;
+            }
+        ))
+        .contains("already has callbacks"));
+        assert!(bad(quote!(
+            mod f {
+                #[param]
+                static X: i32 = 0;
+            }
+        ))
+        .contains("IntParam"));
+        assert!(bad(quote!(
+            mod f {
+                #[param(perm = 0o666)]
+                static X: IntParam = IntParam::new(0);
+            }
+        ))
+        .contains("world-writable"));
+        assert!(bad(quote!(
+            mod f {
+                #[callbacks]
+                fn f() {}
+            }
+        ))
+        .contains("implements `livepatch::Callbacks`"));
     }
 
     #[test]

@@ -49,7 +49,10 @@ pub(crate) fn check_symbol_name(lit: &LitStr) -> syn::Result<()> {
         ));
     }
     if let Some(c) = name.chars().find(|c| !(c.is_ascii_graphic())) {
-        return Err(err(lit, format!("target symbol name contains {c:?}, which no kernel symbol has")));
+        return Err(err(
+            lit,
+            format!("target symbol name contains {c:?}, which no kernel symbol has"),
+        ));
     }
     Ok(())
 }
@@ -81,8 +84,14 @@ pub(crate) fn check_module_name(lit: &LitStr, what: &str) -> syn::Result<()> {
             ),
         ));
     }
-    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_')) {
-        return Err(err(lit, format!("{what} `{name}` contains {c:?}: use letters, digits and `_`")));
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+    {
+        return Err(err(
+            lit,
+            format!("{what} `{name}` contains {c:?}: use letters, digits and `_`"),
+        ));
     }
     Ok(())
 }
@@ -106,7 +115,11 @@ pub(crate) fn check_license(lit: &LitStr) -> syn::Result<()> {
             "license {:?} is not GPL-compatible: livepatch modules use GPL-only symbols \
              (klp_enable_patch); use one of {}",
             lit.value(),
-            GPL_LICENSES.iter().map(|l| format!("{l:?}")).collect::<Vec<_>>().join(", ")
+            GPL_LICENSES
+                .iter()
+                .map(|l| format!("{l:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     ))
 }

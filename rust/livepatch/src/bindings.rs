@@ -22,4 +22,7 @@
 #[allow(unused_imports)]
 use kernel::bindings::*;
 
-include!(concat!(env!("RUST_LIVEPATCH_GEN"), "/bindings_generated.rs"));
+include!(concat!(
+    env!("RUST_LIVEPATCH_GEN"),
+    "/bindings_generated.rs"
+));

@@ -76,7 +76,10 @@ impl Context<'_> {
         let m = unsafe { (*self.obj).mod_ };
         // INVARIANT: the core sets `mod` only while the module is loaded, and
         // holds `klp_mutex` while it does.
-        (!m.is_null()).then_some(Module { m, _cx: PhantomData })
+        (!m.is_null()).then_some(Module {
+            m,
+            _cx: PhantomData,
+        })
     }
 
     /// The name of the object: "vmlinux" or the module name.
@@ -161,7 +164,10 @@ impl StateRef<'_> {
     fn new(s: *mut bindings::klp_state) -> Option<Self> {
         // INVARIANT: the core returns null or a state of a registered patch;
         // callers hold a `Context`, so `klp_mutex` is held.
-        (!s.is_null()).then_some(Self { s, _cx: PhantomData })
+        (!s.is_null()).then_some(Self {
+            s,
+            _cx: PhantomData,
+        })
     }
 
     /// The state's id.
@@ -236,7 +242,10 @@ impl ObjectCallbacks {
 #[inline]
 unsafe fn context<'a>(obj: *mut bindings::klp_object) -> Context<'a> {
     // INVARIANT: guaranteed by the caller.
-    Context { obj, _held: PhantomData }
+    Context {
+        obj,
+        _held: PhantomData,
+    }
 }
 
 #[inline]

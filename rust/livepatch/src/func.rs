@@ -36,7 +36,11 @@ impl Func {
     /// `old_name`: the kernel enters it in place of that function, with its
     /// arguments.
     #[inline]
-    pub const unsafe fn new(old_name: &'static CStr, new_func: *const c_void, old_sympos: u64) -> Self {
+    pub const unsafe fn new(
+        old_name: &'static CStr,
+        new_func: *const c_void,
+        old_sympos: u64,
+    ) -> Self {
         // INVARIANT: `old_name` is `'static` and NUL-terminated; the caller
         // vouches for `new_func`.
         // SAFETY: all-zero is the state the core expects of the internal
@@ -69,7 +73,10 @@ impl<const N: usize> Funcs<N> {
     /// Builds the table; the terminator is added here, so it cannot be missing.
     #[inline]
     pub const fn new(funcs: [Func; N]) -> Self {
-        Self { funcs, end: Func::terminator() }
+        Self {
+            funcs,
+            end: Func::terminator(),
+        }
     }
 
     /// The C array, for `klp_object.funcs`.

@@ -49,9 +49,9 @@ pub use callbacks::{Callbacks, Context, Module, ModuleState, ObjectCallbacks, St
 pub use func::{Func, Funcs};
 pub use livepatch_macros::{livepatch, patch};
 pub use object::{Object, Objects};
+pub use param::{IntArrayParam, IntParam};
 #[doc(hidden)]
 pub use param::{KParamArray, KernelParam};
-pub use param::{IntArrayParam, IntParam};
 pub use patch::Patch;
 pub use print::HashedPtr;
 pub use shadow::Shadow;

@@ -73,7 +73,10 @@ impl<const N: usize> Objects<N> {
     /// Builds the table; the terminator is added here, so it cannot be missing.
     #[inline]
     pub const fn new(objs: [Object; N]) -> Self {
-        Self { objs, end: Object::terminator() }
+        Self {
+            objs,
+            end: Object::terminator(),
+        }
     }
 
     /// The C array, for `klp_patch.objs`.

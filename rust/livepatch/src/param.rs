@@ -106,7 +106,10 @@ impl<const N: usize> IntArrayParam<N> {
     /// An empty array parameter.
     #[inline]
     pub const fn new() -> Self {
-        Self { num: Opaque::new(0), elems: Opaque::new([0; N]) }
+        Self {
+            num: Opaque::new(0),
+            elems: Opaque::new([0; N]),
+        }
     }
 
     /// How many values were given.

@@ -66,7 +66,10 @@ impl Patch {
         // INVARIANT: the tables are terminated by construction and `objs` is
         // exclusive to this patch by the safety requirement; `claimed` starts
         // unset.
-        Self { inner: Opaque::new(patch), claimed: AtomicFlag::new(false) }
+        Self {
+            inner: Opaque::new(patch),
+            claimed: AtomicFlag::new(false),
+        }
     }
 
     /// Makes the patch an atomic-replace patch or not, before it is enabled

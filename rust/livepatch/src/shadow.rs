@@ -79,7 +79,9 @@ impl<T> From<AllocError<T>> for Error {
 
 impl<T> core::fmt::Debug for AllocError<T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("AllocError").field("error", &self.error).finish_non_exhaustive()
+        f.debug_struct("AllocError")
+            .field("error", &self.error)
+            .finish_non_exhaustive()
     }
 }
 
@@ -110,7 +112,11 @@ struct Ctor<F> {
 /// `shadow_data` must be a fresh allocation of `size_of::<T>()` bytes,
 /// aligned for `T`, and `ctor_data` a `*mut Ctor<F>` valid for the call.
 #[inline]
-unsafe extern "C" fn construct<T, F>(obj: *mut c_void, shadow_data: *mut c_void, ctor_data: *mut c_void) -> c_int
+unsafe extern "C" fn construct<T, F>(
+    obj: *mut c_void,
+    shadow_data: *mut c_void,
+    ctor_data: *mut c_void,
+) -> c_int
 where
     F: FnOnce(*mut c_void, &mut MaybeUninit<T>) -> Result,
 {
@@ -166,8 +172,14 @@ impl<T: Send + Sync> Shadow<T> {
     /// data right after its pointer-aligned header.
     #[inline]
     pub const fn new(id: u64) -> Self {
-        assert!(align_of::<T>() <= align_of::<usize>(), "shadow data is at most pointer-aligned");
-        Self { id, _t: PhantomData }
+        assert!(
+            align_of::<T>() <= align_of::<usize>(),
+            "shadow data is at most pointer-aligned"
+        );
+        Self {
+            id,
+            _t: PhantomData,
+        }
     }
 
     /// The id.
@@ -197,7 +209,12 @@ impl<T: Send + Sync> Shadow<T> {
     /// if `obj` has a value of this kind already (the core also warns), or
     /// `ENOMEM`; the error gives `value` back.
     #[inline]
-    pub fn alloc<'a, O: ?Sized>(&self, obj: &'a O, value: T, flags: Gfp) -> Result<&'a T, AllocError<T>> {
+    pub fn alloc<'a, O: ?Sized>(
+        &self,
+        obj: &'a O,
+        value: T,
+        flags: Gfp,
+    ) -> Result<&'a T, AllocError<T>> {
         self.move_in(obj, value, flags, false)
     }
 
@@ -217,14 +234,24 @@ impl<T: Send + Sync> Shadow<T> {
     /// (`klp_shadow_get_or_alloc()`); `value` is dropped if unused. Fails
     /// with `ENOMEM`; the error gives `value` back.
     #[inline]
-    pub fn get_or_alloc<'a, O: ?Sized>(&self, obj: &'a O, value: T, flags: Gfp) -> Result<&'a T, AllocError<T>> {
+    pub fn get_or_alloc<'a, O: ?Sized>(
+        &self,
+        obj: &'a O,
+        value: T,
+        flags: Gfp,
+    ) -> Result<&'a T, AllocError<T>> {
         self.move_in(obj, value, flags, true)
     }
 
     /// Like [`Shadow::get_or_alloc`], constructing a new value in place with
     /// `init` (under the core's spinlock: see the [module docs](self)).
     #[inline]
-    pub fn get_or_alloc_with<'a, O: ?Sized, F>(&self, obj: &'a O, flags: Gfp, init: F) -> Result<&'a T>
+    pub fn get_or_alloc_with<'a, O: ?Sized, F>(
+        &self,
+        obj: &'a O,
+        flags: Gfp,
+        init: F,
+    ) -> Result<&'a T>
     where
         F: FnOnce(*mut c_void, &mut MaybeUninit<T>) -> Result,
     {
@@ -241,7 +268,13 @@ impl<T: Send + Sync> Shadow<T> {
     /// its allocation with `kfree()`, which drops nothing, so the copy (if
     /// the constructor ran) is gone and ours still owns the value.
     #[inline]
-    fn move_in<'a, O: ?Sized>(&self, obj: &'a O, value: T, flags: Gfp, or_get: bool) -> Result<&'a T, AllocError<T>> {
+    fn move_in<'a, O: ?Sized>(
+        &self,
+        obj: &'a O,
+        value: T,
+        flags: Gfp,
+        or_get: bool,
+    ) -> Result<&'a T, AllocError<T>> {
         let value = ManuallyDrop::new(value);
         let copied = Cell::new(false);
         let res = self.alloc_raw(
@@ -264,16 +297,28 @@ impl<T: Send + Sync> Shadow<T> {
                 drop(ManuallyDrop::into_inner(value));
                 Ok(v)
             }
-            Err(error) => Err(AllocError { error, value: ManuallyDrop::into_inner(value) }),
+            Err(error) => Err(AllocError {
+                error,
+                value: ManuallyDrop::into_inner(value),
+            }),
         }
     }
 
     #[inline]
-    fn alloc_raw<'a, O: ?Sized, F>(&self, obj: &'a O, flags: Gfp, init: F, or_get: bool) -> Result<&'a T>
+    fn alloc_raw<'a, O: ?Sized, F>(
+        &self,
+        obj: &'a O,
+        flags: Gfp,
+        init: F,
+        or_get: bool,
+    ) -> Result<&'a T>
     where
         F: FnOnce(*mut c_void, &mut MaybeUninit<T>) -> Result,
     {
-        let mut ctor = Ctor { init: Some(init), error: None };
+        let mut ctor = Ctor {
+            init: Some(init),
+            error: None,
+        };
         let args = (
             key(obj),
             self.id as _,

@@ -30,7 +30,10 @@ impl State {
     /// State `id` (non-zero: zero ends the table) at `version`.
     #[inline]
     pub const fn new(id: u64, version: u32) -> Self {
-        assert!(id != 0, "a klp_state id cannot be 0: 0 ends the states table");
+        assert!(
+            id != 0,
+            "a klp_state id cannot be 0: 0 ends the states table"
+        );
         // SAFETY: all-zero is a valid `klp_state` (no data).
         let mut s: bindings::klp_state = unsafe { core::mem::zeroed() };
         s.id = id as _;
@@ -58,7 +61,10 @@ impl<const N: usize> States<N> {
     /// Builds the table; the terminator is added here.
     #[inline]
     pub const fn new(states: [State; N]) -> Self {
-        Self { states, end: State::terminator() }
+        Self {
+            states,
+            end: State::terminator(),
+        }
     }
 
     /// The C array, for `klp_patch.states`.

@@ -28,10 +28,14 @@ impl<const MIGRATES: bool> Loglevel<MIGRATES> {
 
     fn allocate_loglevel_state(cx: &Context<'_>) -> Result {
         if Self::prev(cx) {
-            pr_info!("allocate_loglevel_state: space to store console_loglevel already allocated\n");
+            pr_info!(
+                "allocate_loglevel_state: space to store console_loglevel already allocated\n"
+            );
             return Ok(());
         }
-        let state = cx.state(&crate::fix::PATCH, CONSOLE_LOGLEVEL_STATE).ok_or(EINVAL)?;
+        let state = cx
+            .state(&crate::fix::PATCH, CONSOLE_LOGLEVEL_STATE)
+            .ok_or(EINVAL)?;
         let data = KBox::new(0 as c_int, GFP_KERNEL)?;
         state.set_data(KBox::into_raw(data).cast());
         pr_info!("allocate_loglevel_state: allocating space to store console_loglevel\n");
@@ -110,13 +114,13 @@ impl<const MIGRATES: bool> Callbacks for Loglevel<MIGRATES> {
 macro_rules! loglevel_patch {
     ($name:literal, $version:literal, $migrates:literal) => {
         #[livepatch::patch(
-            name = $name,
-            authors = ["Petr Mladek <pmladek@suse.com>"],
-            description = "Livepatch test: system state modification",
-            license = "GPL",
-            replace = true,
-            states = [(crate::loglevel_state::CONSOLE_LOGLEVEL_STATE, $version)],
-        )]
+                            name = $name,
+                            authors = ["Petr Mladek <pmladek@suse.com>"],
+                            description = "Livepatch test: system state modification",
+                            license = "GPL",
+                            replace = true,
+                            states = [(crate::loglevel_state::CONSOLE_LOGLEVEL_STATE, $version)],
+                        )]
         mod fix {
             /// The console_loglevel state callbacks of this version.
             #[callbacks]
