@@ -64,6 +64,10 @@ kmake() { make -s -C "$src" O="$out" "${KMAKE_ARGS[@]}" "$@"; }
 
 build() {
 	[ -f "$out/.rust-livepatch-built" ] && return 0
+	# One kernel build at a time on the machine (2 cores): a second caller
+	# waits, then finds the tree built.
+	build_lock
+	[ -f "$out/.rust-livepatch-built" ] && return 0
 	unpack
 	mkdir -p "$out"
 	log "building the $flavour kernel $pkgver in $out (5 to 15 minutes on 2 cores)"

@@ -16,6 +16,19 @@ KMAKE_ARGS=(LLVM=-19 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc "BINDGEN=$BIN
 log() { printf '[rust-livepatch] %s\n' "$*" >&2; }
 die() { printf '[rust-livepatch] error: %s\n' "$*" >&2; exit 1; }
 
+# build_lock: hold $CACHE/build.lock until the calling process exits. Every
+# kernel build (and any other job that takes both cores for minutes) takes it,
+# so that two never run at once; a second caller waits.
+build_lock() {
+	local fd
+	mkdir -p "$CACHE"
+	exec {fd}>>"$CACHE/build.lock"
+	if ! flock -n "$fd"; then
+		log "another kernel build is running: waiting for it (lock $CACHE/build.lock)"
+		flock "$fd"
+	fi
+}
+
 # Debian's linux-source-$KVER tarball, kept in the cache (see setup.sh).
 KSRC_TARBALL=$CACHE/src/linux-source-$KVER.tar.xz
 KSRC_VERSION_FILE=$CACHE/src/linux-source-$KVER.version
