@@ -1,53 +1,81 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Parsing of the attribute arguments: `#[livepatch::patch(...)]` and
-//! `#[livepatch(...)]`. Only syntax and per-value checks live here; checks
-//! that need the whole module are in [`crate::model`].
+//! Parsing of the attribute arguments: `#[livepatch::patch(...)]`, and the
+//! markers inside the patch module (`#[livepatch(...)]`, `#[param(...)]`,
+//! `#[callbacks(...)]`, `#[symbols(...)]`, `#[symbol(...)]`).
+//!
+//! Each attribute's keys are a declarative table ([`keys!`]): the key, the
+//! type of its value and the function that parses and checks that value.
+//! Unknown and duplicate keys are errors spanned on the key. Only syntax and
+//! per-value checks live here; checks that need the whole module are in
+//! [`crate::model`].
 
 use proc_macro2::{Span, TokenStream};
 use syn::spanned::Spanned;
 use syn::{
-    bracketed, meta::ParseNestedMeta, parse::Parser, punctuated::Punctuated, Attribute, Expr,
-    Ident, LitBool, LitInt, LitStr, Token,
+    bracketed, ext::IdentExt, meta::ParseNestedMeta, parse::Parser, punctuated::Punctuated,
+    Attribute, Expr, Ident, LitBool, LitInt, LitStr, Token,
 };
 
 use crate::names;
 
-/// `replace = ...` of `#[livepatch::patch(...)]`.
-pub(crate) enum Replace {
-    /// `replace = true|false`.
-    Fixed(LitBool),
-    /// `replace = param`: decided at init by an `int` parameter (non-zero:
-    /// replace), as the kernel's test_klp_atomic_replace does.
-    Param(Ident),
-}
+/// A table of `key = value` arguments: generates a struct with one
+/// `Option<T>` per key and the parser of one `key = value`, which calls the
+/// key's value parser and rejects unknown and repeated keys.
+macro_rules! keys {
+    (
+        $(#[$meta:meta])*
+        struct $name:ident {
+            $(
+                $(#[$key_meta:meta])*
+                $key:ident: $ty:ty => $parser:path,
+            )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Default)]
+        pub(crate) struct $name {
+            $(
+                $(#[$key_meta])*
+                pub(crate) $key: Option<$ty>,
+            )*
+        }
 
-/// Arguments of `#[livepatch::patch(...)]`.
-#[derive(Default)]
-pub(crate) struct PatchArgs {
-    pub(crate) replace: Option<Replace>,
-    /// `states = [(id, version), ...]`.
-    pub(crate) states: Vec<(Expr, Expr)>,
-    /// Present when the macro writes the kernel module too.
-    pub(crate) module: Option<ModuleArgs>,
-}
+        impl $name {
+            /// Every key, for the "unknown key" error.
+            const KEYS: &'static [&'static str] = &[$(stringify!($key)),*];
 
-/// The kernel module keys of `#[livepatch::patch(...)]`.
-pub(crate) struct ModuleArgs {
-    pub(crate) name: LitStr,
-    pub(crate) authors: Vec<LitStr>,
-    pub(crate) description: Option<LitStr>,
-    pub(crate) license: LitStr,
-    /// `exit = f`: a function of the patch module run at module exit.
-    pub(crate) exit: Option<Ident>,
-}
+            /// Parses one `key = value` into its field.
+            fn parse_key(&mut self, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
+                $(
+                    if meta.path.is_ident(stringify!($key)) {
+                        let value = $parser(&meta)?;
+                        return set_once(&mut self.$key, value, &meta);
+                    }
+                )*
+                Err(unknown_key(&meta, Self::KEYS))
+            }
 
-/// Arguments of `#[livepatch(...)]` on one replacement function.
-#[derive(Default)]
-pub(crate) struct FuncArgs {
-    pub(crate) target: Option<LitStr>,
-    pub(crate) object: Option<LitStr>,
-    pub(crate) sympos: Option<(u64, Span)>,
+            /// Parses `key = value, ...` (the tokens inside the parentheses).
+            #[allow(dead_code)]
+            fn parse(tokens: TokenStream) -> syn::Result<Self> {
+                let mut keys = Self::default();
+                syn::meta::parser(|meta| keys.parse_key(meta)).parse2(tokens)?;
+                Ok(keys)
+            }
+
+            /// Parses the arguments of a marker attribute: none (`#[marker]`)
+            /// or `#[marker(key = value, ...)]`.
+            #[allow(dead_code)]
+            fn parse_attr(attr: &Attribute) -> syn::Result<Self> {
+                let mut keys = Self::default();
+                if !matches!(attr.meta, syn::Meta::Path(_)) {
+                    attr.parse_nested_meta(|meta| keys.parse_key(meta))?;
+                }
+                Ok(keys)
+            }
+        }
+    };
 }
 
 /// Stores `value` in `slot`, or fails on the key's second use.
@@ -64,111 +92,108 @@ fn set_once<T>(slot: &mut Option<T>, value: T, meta: &ParseNestedMeta<'_>) -> sy
     Ok(())
 }
 
-fn unknown_key(meta: &ParseNestedMeta<'_>, expected: &str) -> syn::Error {
+fn unknown_key(meta: &ParseNestedMeta<'_>, keys: &[&str]) -> syn::Error {
     let path = &meta.path;
     let key = quote::quote!(#path).to_string().replace(' ', "");
-    meta.error(format!("unknown key `{key}`; expected one of: {expected}"))
+    meta.error(format!(
+        "unknown key `{key}`; expected one of: {}",
+        keys.join(", ")
+    ))
+}
+
+/// `replace = ...` of `#[livepatch::patch(...)]`.
+pub(crate) enum Replace {
+    /// `replace = true|false`.
+    Fixed(LitBool),
+    /// `replace = param`: decided at init by an `int` parameter (non-zero:
+    /// replace), as the kernel's test_klp_atomic_replace does.
+    Param(Ident),
+}
+
+/// A state of `states = [(id, version), ...]`.
+pub(crate) struct StateArg {
+    pub(crate) id: Expr,
+    pub(crate) version: Expr,
+}
+
+keys! {
+    /// The keys of `#[livepatch::patch(...)]`.
+    struct PatchKeys {
+        /// `replace = true | false | <param>`.
+        replace: Replace => replace_value,
+        /// `states = [(id, version), ...]`.
+        states: Vec<StateArg> => states_value,
+        /// `name = "..."`: the module's name (its `.ko` file name).
+        name: LitStr => module_name_value,
+        /// `authors = ["...", ...]`.
+        authors: Vec<LitStr> => modinfo_list_value,
+        /// `description = "..."`.
+        description: LitStr => modinfo_value,
+        /// `license = "..."` (GPL-compatible).
+        license: LitStr => license_value,
+        /// `exit = f`: a function of the patch module run at module exit.
+        exit: Ident => ident_value,
+    }
+}
+
+/// Arguments of `#[livepatch::patch(...)]`, validated.
+pub(crate) struct PatchArgs {
+    pub(crate) replace: Option<Replace>,
+    pub(crate) states: Vec<StateArg>,
+    /// Present when the macro writes the kernel module too.
+    pub(crate) module: Option<ModuleArgs>,
+}
+
+/// The kernel module keys of `#[livepatch::patch(...)]`.
+pub(crate) struct ModuleArgs {
+    /// The module's name: the `name` key, or the module file's name.
+    pub(crate) name: LitStr,
+    pub(crate) authors: Vec<LitStr>,
+    pub(crate) description: Option<LitStr>,
+    pub(crate) license: LitStr,
+    /// `exit = f`: a function of the patch module run at module exit.
+    pub(crate) exit: Option<Ident>,
 }
 
 impl PatchArgs {
-    pub(crate) fn parse(attr: TokenStream) -> syn::Result<Self> {
-        const KEYS: &str = "replace, states, name, authors, description, license, exit";
-        let mut exit: Option<Ident> = None;
-        let mut replace = None;
-        let mut states = None;
-        let mut name: Option<LitStr> = None;
-        let mut authors: Option<Vec<LitStr>> = None;
-        let mut description = None;
-        let mut license: Option<LitStr> = None;
-        let parser = syn::meta::parser(|meta| {
-            if meta.path.is_ident("replace") {
-                let input = meta.value()?;
-                let v = if input.peek(LitBool) {
-                    Replace::Fixed(input.parse()?)
-                } else {
-                    Replace::Param(input.parse().map_err(|e| {
-                        syn::Error::new(
-                            e.span(),
-                            "expected `true`, `false` or the name of an `IntParam`",
-                        )
-                    })?)
-                };
-                set_once(&mut replace, v, &meta)
-            } else if meta.path.is_ident("states") {
-                let content;
-                let input = meta.value()?;
-                bracketed!(content in input);
-                let list = Punctuated::<Expr, Token![,]>::parse_terminated(&content)?;
-                let mut pairs = Vec::new();
-                for e in list {
-                    match e {
-                        Expr::Tuple(t) if t.elems.len() == 2 => {
-                            let mut it = t.elems.into_iter();
-                            pairs.push((it.next().unwrap(), it.next().unwrap()));
-                        }
-                        other => {
-                            return Err(syn::Error::new_spanned(
-                                other,
-                                "a state is `(id, version)`",
-                            ))
-                        }
-                    }
-                }
-                set_once(&mut states, pairs, &meta)
-            } else if meta.path.is_ident("name") {
-                let v: LitStr = meta.value()?.parse()?;
-                names::check_module_name(&v, "module name")?;
-                set_once(&mut name, v, &meta)
-            } else if meta.path.is_ident("authors") {
-                let content;
-                let input = meta.value()?;
-                bracketed!(content in input);
-                let list = Punctuated::<LitStr, Token![,]>::parse_terminated(&content)?;
-                for a in &list {
-                    names::check_modinfo_value(a)?;
-                }
-                set_once(&mut authors, list.into_iter().collect(), &meta)
-            } else if meta.path.is_ident("description") {
-                let v: LitStr = meta.value()?.parse()?;
-                names::check_modinfo_value(&v)?;
-                set_once(&mut description, v, &meta)
-            } else if meta.path.is_ident("exit") {
-                let v: Ident = meta.value()?.parse()?;
-                set_once(&mut exit, v, &meta)
-            } else if meta.path.is_ident("license") {
-                let v: LitStr = meta.value()?.parse()?;
-                names::check_license(&v)?;
-                set_once(&mut license, v, &meta)
-            } else {
-                Err(unknown_key(&meta, KEYS))
+    /// Parses and validates the arguments; `modname` is the name Kbuild gives
+    /// the module being built, if known (`RUST_MODFILE`).
+    pub(crate) fn parse(attr: TokenStream, modname: Option<&str>) -> syn::Result<Self> {
+        let k = PatchKeys::parse(attr)?;
+        if let Some(states) = &k.states {
+            check_distinct_states(states)?;
+        }
+        let module = match (k.name, k.license) {
+            (name, Some(license)) => {
+                let name = module_name(name, modname)?;
+                Some(ModuleArgs {
+                    name,
+                    authors: k.authors.unwrap_or_default(),
+                    description: k.description,
+                    license,
+                    exit: k.exit,
+                })
             }
-        });
-        parser.parse2(attr)?;
-
-        let module = match (name, license) {
-            (Some(name), Some(license)) => Some(ModuleArgs {
-                name,
-                authors: authors.unwrap_or_default(),
-                description,
-                license,
-                exit,
-            }),
-            (None, None) if authors.is_none() && description.is_none() => {
-                if let Some(e) = exit {
+            (None, None) => {
+                let orphan = [
+                    k.authors
+                        .as_ref()
+                        .and_then(|a| a.first())
+                        .map(|a| ("authors", a.span())),
+                    k.description.as_ref().map(|d| ("description", d.span())),
+                    k.exit.as_ref().map(|e| ("exit", e.span())),
+                ];
+                if let Some((key, span)) = orphan.into_iter().flatten().next() {
                     return Err(syn::Error::new(
-                        e.span(),
-                        "`exit` needs the module keys (`name`, `license`): without them, write \
-                         the module exit in your own `module!` type's `Drop`",
+                        span,
+                        format!(
+                            "`{key}` is a module key: it needs `license` (and the macro then \
+                             writes the module); without the module keys, write your own \
+                             `module!` with `livepatch::Enabled`"
+                        ),
                     ));
                 }
                 None
-            }
-            (None, _) => {
-                return Err(syn::Error::new(
-                    Span::call_site(),
-                    "missing key `name`: the module keys (authors, description, license) \
-                     need the module's name",
-                ))
             }
             (Some(name), None) => {
                 return Err(syn::Error::new(
@@ -179,48 +204,180 @@ impl PatchArgs {
             }
         };
         Ok(Self {
-            replace,
-            states: states.unwrap_or_default(),
+            replace: k.replace,
+            states: k.states.unwrap_or_default(),
             module,
         })
     }
 }
 
-impl FuncArgs {
-    /// Parses a `#[livepatch]` or `#[livepatch(...)]` attribute.
-    pub(crate) fn parse(attr: &Attribute) -> syn::Result<Self> {
-        let mut args = Self::default();
-        if matches!(attr.meta, syn::Meta::Path(_)) {
-            return Ok(args);
+/// The module's name: `/sys/kernel/livepatch/<name>`, the log prefix and
+/// `klp`'s names are all the name of the `.ko`, which Kbuild takes from the
+/// file name. `name`, if given, must be that name.
+fn module_name(name: Option<LitStr>, modname: Option<&str>) -> syn::Result<LitStr> {
+    match (name, modname) {
+        (Some(name), Some(m)) if name.value() != m => Err(syn::Error::new(
+            name.span(),
+            format!(
+                "`name = \"{}\"` but this module is built as `{m}.ko`: the kernel names its \
+                 /sys/kernel/livepatch directory and `klp` names it `{m}`; write \
+                 `name = \"{m}\"`, or leave `name` out",
+                name.value()
+            ),
+        )),
+        (Some(name), _) => Ok(name),
+        (None, Some(m)) => Ok(LitStr::new(m, Span::call_site())),
+        (None, None) => Err(syn::Error::new(
+            Span::call_site(),
+            "missing key `name`: the module's name could not be derived (not built by Kbuild)",
+        )),
+    }
+}
+
+/// `(id, version)` pairs whose ids are integer literals must differ; the
+/// rest is checked at compile time by the generated code.
+fn check_distinct_states(states: &[StateArg]) -> syn::Result<()> {
+    let mut seen: Vec<(u64, Span)> = Vec::new();
+    for s in states {
+        let Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) = &s.id
+        else {
+            continue;
+        };
+        let v = i.base10_parse::<u64>()?;
+        if v == 0 {
+            return Err(syn::Error::new(
+                i.span(),
+                "a state id cannot be 0: 0 ends the kernel's states table",
+            ));
         }
-        attr.parse_nested_meta(|meta| args.parse_one(meta))?;
-        Ok(args)
+        if let Some((_, first)) = seen.iter().find(|(w, _)| *w == v) {
+            let mut e = syn::Error::new(
+                i.span(),
+                format!("state id {v} is declared twice: each system state has one version"),
+            );
+            e.combine(syn::Error::new(*first, "first declared here"));
+            return Err(e);
+        }
+        seen.push((v, i.span()));
+    }
+    Ok(())
+}
+
+fn replace_value(meta: &ParseNestedMeta<'_>) -> syn::Result<Replace> {
+    let input = meta.value()?;
+    if input.peek(LitBool) {
+        return Ok(Replace::Fixed(input.parse()?));
+    }
+    Ok(Replace::Param(input.parse().map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            "expected `true`, `false` or the name of an `IntParam`",
+        )
+    })?))
+}
+
+fn states_value(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<StateArg>> {
+    let content;
+    let input = meta.value()?;
+    bracketed!(content in input);
+    let list = Punctuated::<Expr, Token![,]>::parse_terminated(&content)?;
+    list.into_iter()
+        .map(|e| match e {
+            Expr::Tuple(t) if t.elems.len() == 2 => {
+                let mut it = t.elems.into_iter();
+                Ok(StateArg {
+                    id: it.next().unwrap(),
+                    version: it.next().unwrap(),
+                })
+            }
+            other => Err(syn::Error::new_spanned(other, "a state is `(id, version)`")),
+        })
+        .collect()
+}
+
+fn module_name_value(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
+    let v: LitStr = meta.value()?.parse()?;
+    names::check_module_name(&v, "module name")?;
+    Ok(v)
+}
+
+fn modinfo_value(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
+    let v: LitStr = meta.value()?.parse()?;
+    names::check_modinfo_value(&v)?;
+    Ok(v)
+}
+
+fn modinfo_list_value(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<LitStr>> {
+    let content;
+    let input = meta.value()?;
+    bracketed!(content in input);
+    let list = Punctuated::<LitStr, Token![,]>::parse_terminated(&content)?;
+    for a in &list {
+        names::check_modinfo_value(a)?;
+    }
+    Ok(list.into_iter().collect())
+}
+
+fn license_value(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
+    let v: LitStr = meta.value()?.parse()?;
+    names::check_license(&v)?;
+    Ok(v)
+}
+
+fn ident_value(meta: &ParseNestedMeta<'_>) -> syn::Result<Ident> {
+    meta.value()?.parse()
+}
+
+fn symbol_value(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
+    let v: LitStr = meta.value()?.parse()?;
+    names::check_symbol_name(&v)?;
+    Ok(v)
+}
+
+fn object_value(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
+    let v: LitStr = meta.value()?.parse()?;
+    if v.value() != names::VMLINUX {
+        names::check_module_name(&v, "object")?;
+    }
+    Ok(v)
+}
+
+fn sympos_value(meta: &ParseNestedMeta<'_>) -> syn::Result<(u64, Span)> {
+    let lit: LitInt = meta.value()?.parse()?;
+    if !matches!(lit.suffix(), "" | "u64" | "usize") {
+        return Err(syn::Error::new(
+            lit.span(),
+            "`sympos` is an unsigned integer",
+        ));
+    }
+    Ok((lit.base10_parse::<u64>()?, lit.span()))
+}
+
+keys! {
+    /// The keys of `#[livepatch(...)]` on one replacement function.
+    struct FuncArgs {
+        /// `target = "name"`: the function replaced (default: the Rust name).
+        target: LitStr => symbol_value,
+        /// `object = "vmlinux" | "module"`.
+        object: LitStr => object_value,
+        /// `sympos = N`: which of several same-named local symbols.
+        sympos: (u64, Span) => sympos_value,
+    }
+}
+
+impl FuncArgs {
+    /// Parses a `#[livepatch]` or `#[livepatch(...)]` marker (`unsafe(...)`
+    /// already removed).
+    pub(crate) fn parse_marker(attr: &Attribute) -> syn::Result<Self> {
+        Self::parse_attr(attr)
     }
 
-    fn parse_one(&mut self, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
-        if meta.path.is_ident("target") {
-            let v: LitStr = meta.value()?.parse()?;
-            names::check_symbol_name(&v)?;
-            set_once(&mut self.target, v, &meta)
-        } else if meta.path.is_ident("object") {
-            let v: LitStr = meta.value()?.parse()?;
-            if v.value() != names::VMLINUX {
-                names::check_module_name(&v, "object")?;
-            }
-            set_once(&mut self.object, v, &meta)
-        } else if meta.path.is_ident("sympos") {
-            let lit: LitInt = meta.value()?.parse()?;
-            if !matches!(lit.suffix(), "" | "u64" | "usize") {
-                return Err(syn::Error::new(
-                    lit.span(),
-                    "`sympos` is an unsigned integer",
-                ));
-            }
-            let v = lit.base10_parse::<u64>()?;
-            set_once(&mut self.sympos, (v, lit.span()), &meta)
-        } else {
-            Err(unknown_key(&meta, "target, object, sympos"))
-        }
+    /// Parses the tokens of `livepatch(...)` inside `#[unsafe(...)]`.
+    pub(crate) fn parse_tokens(tokens: TokenStream) -> syn::Result<Self> {
+        Self::parse(tokens)
     }
 }
 
@@ -238,42 +395,135 @@ pub(crate) fn parse_callbacks(attr: &Attribute) -> syn::Result<Vec<LitStr>> {
     Ok(list.into_iter().collect())
 }
 
-/// Arguments of `#[param(perm = 0o644, description = "...")]`.
-#[derive(Default)]
-pub(crate) struct ParamArgs {
-    pub(crate) perm: u16,
-    pub(crate) description: Option<LitStr>,
+/// `VERIFY_OCTAL_PERMISSIONS()` (include/linux/moduleparam.h): the checks
+/// the kernel applies to a parameter's `perm` at compile time.
+pub(crate) fn check_param_perm(v: u32) -> Result<(), &'static str> {
+    if v > 0o777 {
+        return Err("`perm` is at most 0o777");
+    }
+    if (v >> 6) & 4 < (v >> 3) & 4 || (v >> 3) & 4 < v & 4 {
+        return Err("readable by group or others but not by the owner (USER_READABLE >= GROUP_READABLE >= OTHER_READABLE)");
+    }
+    if (v >> 6) & 2 < (v >> 3) & 2 {
+        return Err("writable by the group but not by the owner (USER_WRITABLE >= GROUP_WRITABLE)");
+    }
+    if v & 2 != 0 {
+        return Err("world-writable");
+    }
+    Ok(())
+}
+
+fn perm_value(meta: &ParseNestedMeta<'_>) -> syn::Result<u16> {
+    let lit: LitInt = meta.value()?.parse()?;
+    let v = lit.base10_parse::<u32>()?;
+    check_param_perm(v).map_err(|why| {
+        syn::Error::new(
+            lit.span(),
+            format!(
+                "`perm = {v:#o}`: {why}; the kernel's VERIFY_OCTAL_PERMISSIONS() rejects it \
+                 (e.g. 0o644, 0o600, 0o444)"
+            ),
+        )
+    })?;
+    Ok(v as u16)
+}
+
+keys! {
+    /// The keys of `#[param(...)]`.
+    struct ParamArgs {
+        /// `perm = 0o644`: the sysfs mode (0: not in sysfs).
+        perm: u16 => perm_value,
+        /// `description = "..."`: the `parm` modinfo.
+        description: LitStr => modinfo_value,
+    }
 }
 
 impl ParamArgs {
-    pub(crate) fn parse(attr: &Attribute) -> syn::Result<Self> {
-        let mut perm = None;
-        let mut description = None;
-        if !matches!(attr.meta, syn::Meta::Path(_)) {
-            attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("perm") {
-                    let lit: LitInt = meta.value()?.parse()?;
-                    let v = lit.base10_parse::<u16>()?;
-                    // VERIFY_OCTAL_PERMISSIONS(): no world-writable parameters.
-                    if v > 0o777 || v & 0o002 != 0 {
-                        return Err(syn::Error::new(
-                            lit.span(),
-                            "`perm` is an octal mode without the world-writable bit, e.g. 0o644",
-                        ));
-                    }
-                    set_once(&mut perm, v, &meta)
-                } else if meta.path.is_ident("description") {
-                    let v: LitStr = meta.value()?.parse()?;
-                    names::check_modinfo_value(&v)?;
-                    set_once(&mut description, v, &meta)
-                } else {
-                    Err(unknown_key(&meta, "perm, description"))
-                }
-            })?;
+    pub(crate) fn parse_marker(attr: &Attribute) -> syn::Result<Self> {
+        Self::parse_attr(attr)
+    }
+}
+
+keys! {
+    /// The keys of `#[symbols(...)]` on an `extern "C"` block.
+    struct SymbolsArgs {
+        /// `object = "vmlinux" | "module"`: where the symbols are.
+        object: LitStr => object_value,
+    }
+}
+
+impl SymbolsArgs {
+    pub(crate) fn parse_marker(attr: &Attribute) -> syn::Result<Self> {
+        Self::parse_attr(attr)
+    }
+}
+
+keys! {
+    /// The keys of `#[symbol(...)]` on one item of a `#[symbols]` block.
+    struct SymbolArgs {
+        /// `name = "..."`: the symbol's name (default: the Rust name).
+        name: LitStr => symbol_value,
+        /// `sympos = N`: which of several same-named local symbols.
+        sympos: (u64, Span) => sympos_value,
+    }
+}
+
+impl SymbolArgs {
+    pub(crate) fn parse_marker(attr: &Attribute) -> syn::Result<Self> {
+        Self::parse_attr(attr)
+    }
+}
+
+/// The name a Rust identifier stands for (`r#type` is `type`).
+pub(crate) fn ident_name(ident: &Ident) -> String {
+    ident.unraw().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn perms() {
+        for ok in [0, 0o644, 0o600, 0o444, 0o400, 0o640, 0o664, 0o660, 0o200] {
+            assert!(check_param_perm(ok).is_ok(), "{ok:#o}");
         }
-        Ok(Self {
-            perm: perm.unwrap_or(0),
-            description,
-        })
+        for bad in [0o060, 0o004, 0o046, 0o666, 0o622, 0o1000, 0o020, 0o044] {
+            assert!(check_param_perm(bad).is_err(), "{bad:#o}");
+        }
+    }
+
+    #[test]
+    fn states() {
+        let err = |t: TokenStream| {
+            PatchArgs::parse(t, None)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        assert!(err(quote!(states = [(1, 1), (2, 1), (1, 2)])).contains("declared twice"));
+        assert!(err(quote!(states = [(0, 1)])).contains("cannot be 0"));
+        assert!(err(quote!(states = [(1, 1), (2, 1)])).is_empty());
+    }
+
+    #[test]
+    fn module_names() {
+        let name = |t: TokenStream, m: Option<&str>| {
+            PatchArgs::parse(t, m).map(|a| a.module.map(|m| m.name.value()))
+        };
+        assert_eq!(
+            name(quote!(license = "GPL"), Some("fix")).unwrap(),
+            Some("fix".into())
+        );
+        assert_eq!(
+            name(quote!(name = "fix", license = "GPL"), Some("fix")).unwrap(),
+            Some("fix".into())
+        );
+        let e = name(quote!(name = "other", license = "GPL"), Some("fix"))
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("built as `fix.ko`"), "{e}");
+        assert_eq!(name(quote!(), Some("fix")).unwrap(), None);
     }
 }

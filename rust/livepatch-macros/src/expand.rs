@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Code generation: descriptors as statics inside the patch module, the
+//! Code generation: descriptors as statics inside the patch module, the entry
+//! of each replacement, the references to non-exported symbols, the
 //! `livepatch=Y` modinfo, and optionally the kernel module around them.
 
 use std::ffi::CString;
@@ -10,13 +11,27 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::{parse_quote, Ident, Item, ItemMod, LitBool, LitStr};
 
 use crate::{
-    args::{ModuleArgs, PatchArgs, Replace},
+    args::{self, ModuleArgs, PatchArgs, Replace},
     model::{self, Model, Replacement},
 };
 
 /// `#[livepatch::patch(...)] mod name { ... }`.
 pub(crate) fn patch(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
-    let args = PatchArgs::parse(attr)?;
+    // The module Kbuild builds: `RUST_MODFILE` is its path without `.ko`.
+    let modname = std::env::var("RUST_MODFILE").ok().and_then(|f| {
+        let base = f.rsplit('/').next()?.replace('-', "_");
+        (!base.is_empty()).then_some(base)
+    });
+    patch_for(attr, item, modname.as_deref())
+}
+
+/// [`patch`] for the module `modname`, if known.
+pub(crate) fn patch_for(
+    attr: TokenStream,
+    item: TokenStream,
+    modname: Option<&str>,
+) -> syn::Result<TokenStream> {
+    let args = PatchArgs::parse(attr, modname)?;
     let mut module: ItemMod = syn::parse2(item).map_err(|e| {
         syn::Error::new(
             e.span(),
@@ -28,11 +43,14 @@ pub(crate) fn patch(attr: TokenStream, item: TokenStream) -> syn::Result<TokenSt
         &args.replace,
         None | Some(Replace::Fixed(LitBool { value: false, .. }))
     );
-    if model.objects.is_empty() && !may_replace {
+    let does_something = model.replacements().next().is_some()
+        || model.objects.iter().any(|o| o.callbacks.is_some());
+    if !does_something && !may_replace {
         return Err(syn::Error::new(
             module.ident.span(),
-            "this patch replaces no function: mark replacement functions with `#[livepatch]` \
-             (only an atomic-replace patch, `replace = true`, may be empty)",
+            "this patch replaces no function and has no callbacks: mark replacement functions \
+             with `#[unsafe(livepatch)]` (only an atomic-replace patch, `replace = true`, may be \
+             empty)",
         ));
     }
     if let Some(Replace::Param(p)) = &args.replace {
@@ -45,25 +63,33 @@ pub(crate) fn patch(attr: TokenStream, item: TokenStream) -> syn::Result<TokenSt
         if args.module.is_none() {
             return Err(syn::Error::new(
                 p.span(),
-                "`replace = <param>` needs the module keys (`name`, `license`) so the macro writes the \
-                 init; in your own init call `PATCH.set_replace(..)` before `PATCH.enable(..)`",
+                "`replace = <param>` needs the module keys (`license`) so the macro writes the \
+                 init; in your own `PatchModule::init` call `PATCH.set_replace(..)`",
             ));
         }
     }
 
     let mut generated = descriptors(&model, &args);
     generated.extend(model.params.iter().flat_map(param));
+    generated.extend(model.replacements().flat_map(entry));
+    generated.extend(symbols(&model));
     let (_, items) = module
         .content
         .as_mut()
         .expect("model::collect checked the module is inline");
-    generated.extend(model.objects.iter().flat_map(|o| &o.funcs).flat_map(entry));
     for item in items.iter_mut() {
         match item {
             // Parameters are named as users type them: `replace=1`.
             Item::Static(st) if model.params.iter().any(|p| p.ident == st.ident) => st
                 .attrs
                 .push(parse_quote!(#[allow(non_upper_case_globals)])),
+            // The replacement's body is compiled into its entry.
+            Item::Fn(f)
+                if model.replacements().any(|r| r.ident == f.sig.ident)
+                    && !f.attrs.iter().any(|a| a.path().is_ident("inline")) =>
+            {
+                f.attrs.push(parse_quote!(#[inline(always)]))
+            }
             _ => {}
         }
     }
@@ -71,15 +97,7 @@ pub(crate) fn patch(attr: TokenStream, item: TokenStream) -> syn::Result<TokenSt
 
     let kernel_module = args.module.as_ref().map(|m| {
         let (_, items) = module.content.as_mut().expect("inline");
-        items.push(init_fn(&args));
-        if let Some(exit) = &m.exit {
-            items.push(parse_quote! {
-                #[doc(hidden)]
-                pub(super) fn __livepatch_exit() {
-                    #exit()
-                }
-            });
-        }
+        items.extend(module_items(m, &args));
         kernel_module(m, &module.ident)
     });
     Ok(quote! {
@@ -88,61 +106,143 @@ pub(crate) fn patch(attr: TokenStream, item: TokenStream) -> syn::Result<TokenSt
     })
 }
 
-/// A stray `#[livepatch]`, outside any patch module.
-pub(crate) fn stray_livepatch(_attr: TokenStream, item: TokenStream) -> TokenStream {
+/// A stray marker, outside any patch module.
+pub(crate) fn stray(marker: &str, item: TokenStream) -> TokenStream {
+    let what = match marker {
+        "livepatch" => "marks a replacement function",
+        "callbacks" => "names the callbacks type of an object",
+        "param" => "declares a module parameter",
+        "symbol" => "names one symbol of a `#[symbols]` block",
+        _ => "declares the non-exported symbols a patch uses",
+    };
     let err = syn::Error::new(
         Span::call_site(),
-        "`#[livepatch]` marks a replacement function inside a `#[livepatch::patch]` module; \
-         on its own it does nothing: move this function into `#[livepatch::patch] mod name { ... }`",
+        format!(
+            "`#[{marker}]` {what} inside a `#[livepatch::patch]` module; on its own it does \
+             nothing: move this item into `#[livepatch::patch] mod name {{ ... }}`"
+        ),
     )
     .into_compile_error();
     quote! { #err #item }
 }
 
-/// The entry symbol of a replacement: what `klp_func.new_func` points to.
+/// The symbol of a replacement's entry: what `klp_func.new_func` points to,
+/// named `livepatch_<fn>` as the C samples name theirs.
 fn entry_symbol(r: &Replacement) -> String {
-    format!("livepatch_{}", r.ident)
+    let name = args::ident_name(&r.ident);
+    if name.starts_with("livepatch_") && !r.named {
+        name
+    } else {
+        format!("livepatch_{name}")
+    }
 }
 
-fn entry_static(r: &Replacement) -> Ident {
-    format_ident!("__LIVEPATCH_ENTRY_{}", r.ident)
+fn entry_ident(r: &Replacement) -> Ident {
+    format_ident!("__livepatch_entry_{}", args::ident_name(&r.ident))
 }
 
-/// The entry of a replacement, named `livepatch_<fn>` as the C samples name
-/// theirs: on x86_64, a stub with an ftrace site (`call __fentry__`, which
-/// objtool records in `__mcount_loc`) that jumps to the Rust function, so the
-/// replacement can be traced with ftrace like a C one (rustc emits no ftrace
-/// site of its own). The jump keeps every argument register and the stack as
-/// the core left them. Elsewhere, the Rust function itself.
+/// The entry of a replacement: the function `klp_func.new_func` points to.
+///
+/// The livepatch core decides that a task has left the replacement (so that
+/// a transition back, or to another patch, may complete and the module be
+/// freed) when no address on its stack falls within the function
+/// `new_func` points to, whose size kallsyms gives (`klp_check_stack_func()`
+/// in kernel/livepatch/transition.c). So the entry is an ordinary Rust
+/// function with the replacement's body inlined (`#[inline(always)]`), not a
+/// stub jumping elsewhere: while a task runs the replacement, or anything it
+/// calls, the entry's frame (its return address) is on the task's stack.
+///
+/// That holds only if the entry never hands its frame over with a tail call
+/// (a final call compiled to a jump, which would leave no trace of the
+/// replacement while the callee runs, possibly in this module's code). The
+/// `asm!` that reads the result after the call stops that: the call must
+/// return into the entry before the asm runs.
 fn entry(r: &Replacement) -> Vec<Item> {
     let ident = &r.ident;
+    let entry = entry_ident(r);
     let symbol = entry_symbol(r);
-    let stat = entry_static(r);
-    let lines = [
-        format!(".pushsection .text.{symbol},\"ax\",@progbits"),
-        format!(".globl {symbol}"),
-        format!(".type {symbol},@function"),
-        ".p2align 4".to_string(),
-        format!("{symbol}:"),
-        "endbr64".to_string(),
-        "call __fentry__".to_string(),
-        "jmp {target}".to_string(),
-        format!(".size {symbol}, .-{symbol}"),
-        ".popsection".to_string(),
-    ];
-    vec![
-        parse_quote! {
-            #[cfg(target_arch = "x86_64")]
-            ::core::arch::global_asm!(#(#lines),*, target = sym #ident);
-        },
-        parse_quote! {
-            #[cfg(target_arch = "x86_64")]
-            extern "C" {
-                #[link_name = #symbol]
-                static #stat: u8;
+    let sig = &r.sig;
+    let args: Vec<Ident> = (0..sig.inputs.len())
+        .map(|i| format_ident!("__lp_arg{}", i))
+        .collect();
+    let types = sig.inputs.iter().map(|a| match a {
+        syn::FnArg::Typed(t) => &*t.ty,
+        syn::FnArg::Receiver(_) => unreachable!("model::check_signature rejects methods"),
+    });
+    let output = &sig.output;
+    let span = ident.span();
+    let mut items: Vec<Item> = vec![parse_quote_spanned! {span=>
+        #[doc(hidden)]
+        #[export_name = #symbol]
+        #[allow(unreachable_code)]
+        unsafe extern "C" fn #entry(#(#args: #types),*) #output {
+            // SAFETY: the kernel enters this in place of the function it
+            // replaces, with that function's arguments: `#[unsafe(livepatch)]`
+            // on `#ident` promises its signature is that function's.
+            let ret = unsafe { #ident(#(#args),*) };
+            // SAFETY: an empty asm that only reads `ret`: the call above must
+            // return here before it (see `entry()` in the patch macro).
+            unsafe {
+                ::core::arch::asm!(
+                    "/* {0} */",
+                    in(reg) &raw const ret,
+                    options(nostack, preserves_flags, readonly)
+                )
+            };
+            ret
+        }
+    }];
+    items.extend(binding_check(r));
+    items
+}
+
+/// `quote_spanned!` + `parse_quote!`.
+macro_rules! parse_quote_spanned {
+    ($span:expr=> $($tt:tt)*) => {
+        syn::parse2(quote_spanned!($span=> $($tt)*)).expect("generated code parses")
+    };
+}
+use parse_quote_spanned;
+
+/// Where the kernel's `bindings` declare the target (a function of a header
+/// of vmlinux), a compile-time check that the replacement's type is exactly
+/// the binding's. For a name `bindings` does not have, the check finds the
+/// stand-in declared here instead and passes.
+fn binding_check(r: &Replacement) -> Option<Item> {
+    if r.sympos != 0 {
+        // Several local functions have this name: the binding may be another.
+        return None;
+    }
+    let target: Ident = syn::parse_str(&r.target.value()).ok()?;
+    let sig = &r.sig;
+    let types: Vec<&syn::Type> = sig
+        .inputs
+        .iter()
+        .filter_map(|a| match a {
+            syn::FnArg::Typed(t) => Some(&*t.ty),
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect();
+    let output = &sig.output;
+    let span = sig.fn_token.span;
+    Some(parse_quote_spanned! {span=>
+        const _: () = {
+            #[allow(non_camel_case_types)]
+            type replacement_signature = unsafe extern "C" fn(#(#types),*) #output;
+            #[allow(dead_code, non_snake_case, non_upper_case_globals, unused_variables)]
+            unsafe extern "C" fn #target(#(_: #types),*) #output {
+                loop {}
             }
-        },
-    ]
+            const _: () = {
+                #[allow(unused_imports)]
+                use ::kernel::bindings::*;
+                // The kernel's header declares the replaced function with
+                // another type than the replacement's: fix the replacement's
+                // signature.
+                let _: replacement_signature = #target;
+            };
+        };
+    })
 }
 
 fn c_str(lit: &LitStr) -> Literal {
@@ -157,23 +257,19 @@ fn func(r: &Replacement) -> TokenStream {
         ident,
         target,
         sympos,
+        ..
     } = r;
     let target = c_str(target);
-    let stat = entry_static(r);
+    let entry = entry_ident(r);
     quote_spanned! {ident.span()=>
-        // SAFETY: `#[livepatch]` on `#ident` asserts that it is an `unsafe extern "C" fn` with
-        // the signature of the C function it replaces, and its entry stub only jumps to it; both
-        // are code of this module, so they live as long as the descriptors that point to them.
+        // SAFETY: `#[unsafe(livepatch)]` on `#ident` promises it has the
+        // signature of the C function it replaces, and its entry has the same
+        // one; both are code of this module, so they live as long as the
+        // descriptors that point to them.
         unsafe {
             ::livepatch::Func::new(
                 #target,
-                {
-                    #[cfg(target_arch = "x86_64")]
-                    let entry = (&raw const #stat).cast::<::core::ffi::c_void>();
-                    #[cfg(not(target_arch = "x86_64"))]
-                    let entry = #ident as *const ::core::ffi::c_void;
-                    entry
-                },
+                #entry as *const ::core::ffi::c_void,
                 #sympos,
             )
         }
@@ -229,10 +325,10 @@ fn descriptors(model: &Model, args: &PatchArgs) -> Vec<Item> {
         static __LIVEPATCH_OBJECTS: ::livepatch::Objects<#m> =
             ::livepatch::Objects::new([#(#object_exprs),*]);
     });
-    let states = args
-        .states
-        .iter()
-        .map(|(id, version)| quote!(::livepatch::State::new((#id) as u64, (#version) as u32)));
+    let states = args.states.iter().map(|s| {
+        let (id, version) = (&s.id, &s.version);
+        quote!(((#id) as u64, (#version) as u32))
+    });
     let s = args.states.len();
     items.push(parse_quote! {
         #[doc(hidden)]
@@ -242,12 +338,19 @@ fn descriptors(model: &Model, args: &PatchArgs) -> Vec<Item> {
         &args.replace,
         Some(Replace::Fixed(LitBool { value: true, .. }))
     );
+    let relocations = if model.has_symbols() {
+        quote!(::core::option::Option::Some(&__LIVEPATCH_RELOCATIONS))
+    } else {
+        quote!(::core::option::Option::None)
+    };
     items.push(parse_quote! {
-        /// This module's livepatch: enable it from module init with
-        /// [`Patch::enable`](::livepatch::Patch::enable).
+        /// This module's livepatch, enabled by its module's init (see
+        /// [`livepatch::PatchModule`]).
         pub static PATCH: ::livepatch::Patch =
             // SAFETY: `__LIVEPATCH_OBJECTS` is referenced by this patch only.
-            unsafe { ::livepatch::Patch::new(&__LIVEPATCH_OBJECTS, &__LIVEPATCH_STATES, #replace) };
+            unsafe {
+                ::livepatch::Patch::new(&__LIVEPATCH_OBJECTS, &__LIVEPATCH_STATES, #replace, #relocations)
+            };
     });
     // The core refuses a patch whose module lacks this key
     // (`check_modinfo_livepatch()`, kernel/module/main.c). The fixed symbol
@@ -261,6 +364,32 @@ fn descriptors(model: &Model, args: &PatchArgs) -> Vec<Item> {
     items
 }
 
+/// The references to non-exported symbols: each `.klp.sym...` name (given
+/// to the declaration by [`model::collect`]) weak, so that modpost accepts
+/// the undefined symbol and `klp post-link` turns its relocations into klp
+/// relocations; and the flag that tool sets once it has.
+fn symbols(model: &Model) -> Vec<Item> {
+    if !model.has_symbols() {
+        return Vec::new();
+    }
+    let weak = model
+        .objects
+        .iter()
+        .flat_map(|o| &o.symbols)
+        .map(|s| format!(".weak \"{}\"", s.link_name));
+    vec![
+        parse_quote! {
+            ::core::arch::global_asm!(#(#weak),*);
+        },
+        parse_quote! {
+            #[doc(hidden)]
+            #[export_name = "__rust_livepatch_klp_converted"]
+            #[link_section = ".data"]
+            static __LIVEPATCH_RELOCATIONS: ::livepatch::Relocations = ::livepatch::Relocations::new();
+        },
+    ]
+}
+
 /// A `#[param]`: its `kernel_param` and its `parmtype`/`parm` modinfo, as
 /// `module_param(name, int, perm)` and `MODULE_PARM_DESC()` emit them.
 fn param(p: &model::Param) -> Vec<Item> {
@@ -270,20 +399,20 @@ fn param(p: &model::Param) -> Vec<Item> {
         perm,
         description,
     } = p;
-    let name =
-        Literal::c_string(&CString::new(ident.to_string()).expect("an identifier has no NUL"));
-    let kp = format_ident!("__LIVEPATCH_PARAM_{}", ident);
+    let name = args::ident_name(ident);
+    let c_name = Literal::c_string(&CString::new(name.clone()).expect("an identifier has no NUL"));
+    let kp = format_ident!("__LIVEPATCH_PARAM_{}", name);
     let mut items: Vec<Item> = Vec::new();
     let (registration, ty) = if *array {
-        let arr = format_ident!("__LIVEPATCH_PARAM_ARRAY_{}", ident);
+        let arr = format_ident!("__LIVEPATCH_PARAM_ARRAY_{}", name);
         items.push(parse_quote! {
             #[doc(hidden)]
             #[allow(non_upper_case_globals)]
             static #arr: ::livepatch::KParamArray = #ident.kparam_array();
         });
-        (quote!(#arr.kernel_param(#name, #perm)), "array of int")
+        (quote!(#arr.kernel_param(#c_name, #perm)), "array of int")
     } else {
-        (quote!(#ident.kernel_param(#name, #perm)), "int")
+        (quote!(#ident.kernel_param(#c_name, #perm)), "int")
     };
     items.push(parse_quote! {
         #[doc(hidden)]
@@ -293,77 +422,73 @@ fn param(p: &model::Param) -> Vec<Item> {
         static #kp: ::livepatch::KernelParam = #registration;
     });
     items.push(modinfo(
-        &format_ident!("__LIVEPATCH_PARMTYPE_{}", ident),
-        &format!("parmtype={ident}:{ty}"),
+        &format_ident!("__LIVEPATCH_PARMTYPE_{}", name),
+        &format!("parmtype={name}:{ty}"),
     ));
     if let Some(d) = description {
         items.push(modinfo(
-            &format_ident!("__LIVEPATCH_PARM_{}", ident),
-            &format!("parm={ident}:{}", d.value()),
+            &format_ident!("__LIVEPATCH_PARM_{}", name),
+            &format!("parm={name}:{}", d.value()),
         ));
     }
     items
 }
 
-/// The init the generated module calls: set `replace` from its parameter if
-/// asked, then enable the patch.
-fn init_fn(args: &PatchArgs) -> Item {
+/// The module type the generated `module!` enables the patch with: its init
+/// sets `replace` from its parameter if asked; dropping it runs `exit`.
+fn module_items(m: &ModuleArgs, args: &PatchArgs) -> Vec<Item> {
     let set_replace = match &args.replace {
         Some(Replace::Param(p)) => Some(quote!(PATCH.set_replace(#p.get() != 0)?;)),
         _ => None,
     };
-    parse_quote! {
-        #[doc(hidden)]
-        pub(super) fn __livepatch_init(
-            module: &'static ::kernel::ThisModule,
-        ) -> ::kernel::error::Result {
-            #set_replace
-            PATCH.enable(module)
-        }
+    let mut items: Vec<Item> = vec![
+        parse_quote! {
+            #[doc(hidden)]
+            pub(super) struct __LivepatchModule;
+        },
+        parse_quote! {
+            impl ::livepatch::PatchModule for __LivepatchModule {
+                const PATCH: &'static ::livepatch::Patch = &PATCH;
+
+                fn init(_module: &'static ::kernel::ThisModule) -> ::kernel::error::Result<Self> {
+                    #set_replace
+                    ::core::result::Result::Ok(Self)
+                }
+            }
+        },
+    ];
+    // Module exit runs when the patch is disabled and the module removed.
+    if let Some(exit) = &m.exit {
+        items.push(parse_quote! {
+            impl ::core::ops::Drop for __LivepatchModule {
+                fn drop(&mut self) {
+                    #exit()
+                }
+            }
+        });
     }
+    items
 }
 
-/// `module!` plus an init that enables the patch.
+/// `module!` around [`module_items`]'s type.
 fn kernel_module(m: &ModuleArgs, patch_mod: &syn::Ident) -> TokenStream {
     let ModuleArgs {
         name,
         authors,
         description,
         license,
-        exit,
+        ..
     } = m;
-    // Module exit runs when the patch is disabled and the module removed.
-    let drop = exit.as_ref().map(|_| {
-        quote! {
-            impl ::core::ops::Drop for __LivepatchModule {
-                fn drop(&mut self) {
-                    #patch_mod::__livepatch_exit();
-                }
-            }
-        }
-    });
     let authors = (!authors.is_empty()).then(|| quote!(authors: [#(#authors),*],));
     let description = description.as_ref().map(|d| quote!(description: #d,));
     quote! {
         ::kernel::prelude::module! {
-            type: __LivepatchModule,
+            type: ::livepatch::Enabled<#patch_mod::__LivepatchModule>,
             name: #name,
             #authors
             #description
             license: #license,
         }
-
-        #[doc(hidden)]
-        struct __LivepatchModule;
-
-        impl ::kernel::Module for __LivepatchModule {
-            fn init(module: &'static ::kernel::ThisModule) -> ::kernel::error::Result<Self> {
-                #patch_mod::__livepatch_init(module)?;
-                ::core::result::Result::Ok(Self)
-            }
-        }
-
-        #drop
     }
 }
 
@@ -372,7 +497,7 @@ mod tests {
     use super::*;
 
     fn expand(attr: TokenStream, item: TokenStream) -> String {
-        patch(attr, item)
+        patch_for(attr, item, None)
             .map(|t| t.to_string())
             .unwrap_or_else(|e| panic!("{e}"))
     }
@@ -383,22 +508,29 @@ mod tests {
             quote!(name = "rust_livepatch_sample", license = "GPL"),
             quote! {
                 mod fix {
-                    #[livepatch]
+                    #[unsafe(livepatch)]
                     unsafe extern "C" fn cmdline_proc_show(m: *mut u8) -> i32 { 0 }
                 }
             },
         );
         for want in [
-            r#""livepatch_cmdline_proc_show:" , "endbr64" , "call __fentry__" , "jmp {target}""#,
-            "target = sym cmdline_proc_show",
-            r#"link_name = "livepatch_cmdline_proc_show""#,
-            r#"Func :: new (c"cmdline_proc_show" , { # [cfg (target_arch = "x86_64")] let entry = (& raw const __LIVEPATCH_ENTRY_cmdline_proc_show)"#,
+            r#"# [export_name = "livepatch_cmdline_proc_show"]"#,
+            "unsafe extern \"C\" fn __livepatch_entry_cmdline_proc_show (__lp_arg0 : * mut u8) -> i32",
+            "let ret = unsafe { cmdline_proc_show (__lp_arg0) } ;",
+            "in (reg) & raw const ret",
+            "# [inline (always)] unsafe extern \"C\" fn cmdline_proc_show",
+            r#"Func :: new (c"cmdline_proc_show" , __livepatch_entry_cmdline_proc_show as * const :: core :: ffi :: c_void , 0u64 ,)"#,
             "static __LIVEPATCH_FUNCS_0 : :: livepatch :: Funcs < 1usize >",
             "Object :: new (:: core :: option :: Option :: None , & __LIVEPATCH_FUNCS_0 , :: livepatch :: ObjectCallbacks :: NONE)",
-            "Patch :: new (& __LIVEPATCH_OBJECTS , & __LIVEPATCH_STATES , false)",
+            "Patch :: new (& __LIVEPATCH_OBJECTS , & __LIVEPATCH_STATES , false , :: core :: option :: Option :: None)",
             r#"* b"livepatch=Y\0""#,
             r#"name : "rust_livepatch_sample""#,
-            "fix :: __livepatch_init (module) ?",
+            "type : :: livepatch :: Enabled < fix :: __LivepatchModule >",
+            "impl :: livepatch :: PatchModule for __LivepatchModule",
+            // The binding check.
+            "type replacement_signature = unsafe extern \"C\" fn (* mut u8) -> i32 ;",
+            "use :: kernel :: bindings :: * ;",
+            "let _ : replacement_signature = cmdline_proc_show ;",
         ] {
             assert!(out.contains(want), "missing `{want}` in:\n{out}");
         }
@@ -410,11 +542,13 @@ mod tests {
             quote!(replace = true),
             quote! {
                 mod fix {
-                    #[livepatch(object = "test_klp_livepatch_mod", target = "f", sympos = 2)]
+                    #[unsafe(livepatch(object = "test_klp_livepatch_mod", target = "f", sympos = 2))]
                     unsafe extern "C" fn g() {}
                     #[no_mangle]
-                    #[livepatch]
-                    unsafe extern "C" fn h() {}
+                    #[unsafe(livepatch)]
+                    unsafe extern "C" fn livepatch_h() {}
+                    #[unsafe(livepatch)]
+                    unsafe extern "C" fn livepatch_i() {}
                 }
             },
         );
@@ -423,18 +557,24 @@ mod tests {
             "{out}"
         );
         assert!(out.contains(r#"Func :: new (c"f" ,"#), "{out}");
-        assert!(out.contains("let entry = g as * const"), "{out}");
         assert!(out.contains("2u64"), "{out}");
         assert!(
-            out.contains("Patch :: new (& __LIVEPATCH_OBJECTS , & __LIVEPATCH_STATES , true)"),
+            out.contains("Patch :: new (& __LIVEPATCH_OBJECTS , & __LIVEPATCH_STATES , true"),
             "{out}"
         );
         assert!(out.contains("Objects < 2usize >"), "{out}");
-        // A user-chosen symbol name is kept; no module! without `name`.
+        // A user-chosen symbol name is kept, and the entry gets another.
         assert!(
-            out.contains("# [no_mangle] unsafe extern \"C\" fn h"),
+            out.contains("# [no_mangle] # [inline (always)] unsafe extern \"C\" fn livepatch_h"),
             "{out}"
         );
+        assert!(
+            out.contains(r#"export_name = "livepatch_livepatch_h""#),
+            "{out}"
+        );
+        assert!(out.contains(r#"export_name = "livepatch_i""#), "{out}");
+        // No binding check for a sympos, nor a module without the keys.
+        assert!(!out.contains("let _ : replacement_signature = f"), "{out}");
         assert!(!out.contains("module !"), "{out}");
     }
 
@@ -442,8 +582,8 @@ mod tests {
     fn params_states_and_replace_param() {
         let out = expand(
             quote!(
-                name = "test_klp_atomic_replace",
                 license = "GPL",
+                name = "m",
                 replace = replace,
                 states = [(1, 2)]
             ),
@@ -451,7 +591,9 @@ mod tests {
                 mod fix {
                     #[param(perm = 0o644, description = "replace (default=0)")]
                     static replace: livepatch::IntParam = livepatch::IntParam::new(0);
-                    #[livepatch]
+                    #[param]
+                    static r#type: livepatch::IntParam = livepatch::IntParam::new(0);
+                    #[unsafe(livepatch)]
                     unsafe extern "C" fn meminfo_proc_show() {}
                 }
             },
@@ -460,19 +602,22 @@ mod tests {
             r#"static __LIVEPATCH_PARAM_replace : :: livepatch :: KernelParam = replace . kernel_param (c"replace" , 420u16)"#,
             r#"* b"parmtype=replace:int\0""#,
             r#"* b"parm=replace:replace (default=0)\0""#,
-            "State :: new ((1) as u64 , (2) as u32)",
+            r#"r#type . kernel_param (c"type" , 0u16)"#,
+            r#"* b"parmtype=type:int\0""#,
+            "States :: new ([((1) as u64 , (2) as u32)])",
             "PATCH . set_replace (replace . get () != 0) ? ;",
         ] {
             assert!(out.contains(want), "missing `{want}` in:\n{out}");
         }
-        let err = patch(
+        let err = patch_for(
             quote!(replace = nope),
             quote!(
                 mod f {
-                    #[livepatch]
+                    #[unsafe(livepatch)]
                     unsafe extern "C" fn a() {}
                 }
             ),
+            None,
         )
         .unwrap_err()
         .to_string();
@@ -486,52 +631,98 @@ mod tests {
             quote!(
                 mod fix {
                     fn cleanup() {}
-                    #[livepatch]
+                    #[unsafe(livepatch)]
                     unsafe extern "C" fn f() {}
                 }
             ),
         );
         assert!(
-            out.contains("pub (super) fn __livepatch_exit () { cleanup () }"),
+            out.contains("impl :: core :: ops :: Drop for __LivepatchModule { fn drop (& mut self) { cleanup () } }"),
             "{out}"
         );
-        assert!(
-            out.contains("impl :: core :: ops :: Drop for __LivepatchModule"),
-            "{out}"
+    }
+
+    #[test]
+    fn symbols_and_relocation_flag() {
+        let out = expand(
+            quote!(license = "GPL", name = "m"),
+            quote! {
+                mod fix {
+                    #[symbols]
+                    extern "C" {
+                        static saved_command_line: *mut u8;
+                    }
+                    #[symbols(object = "test_mod")]
+                    extern "C" {
+                        #[symbol(name = "helper", sympos = 2)]
+                        fn h();
+                    }
+                    #[unsafe(livepatch)]
+                    unsafe extern "C" fn cmdline_proc_show() {}
+                }
+            },
         );
-        assert!(out.contains("fix :: __livepatch_exit ()"), "{out}");
+        for want in [
+            r#"# [link_name = ".klp.sym.vmlinux.saved_command_line,0"] static saved_command_line"#,
+            r#"# [link_name = ".klp.sym.test_mod.helper,2"] fn h"#,
+            r#"global_asm ! (".weak \".klp.sym.vmlinux.saved_command_line,0\"" , ".weak \".klp.sym.test_mod.helper,2\"")"#,
+            r#"# [export_name = "__rust_livepatch_klp_converted"] # [link_section = ".data"]"#,
+            "Option :: Some (& __LIVEPATCH_RELOCATIONS)",
+            // The module whose symbols are used gets a (function-less) object.
+            r#"Object :: new (:: core :: option :: Option :: Some (c"test_mod") , & __LIVEPATCH_FUNCS_1"#,
+            "static __LIVEPATCH_FUNCS_1 : :: livepatch :: Funcs < 0usize >",
+        ] {
+            assert!(out.contains(want), "missing `{want}` in:\n{out}");
+        }
     }
 
     #[test]
     fn empty_patch() {
-        let e = patch(
+        let e = patch_for(
             TokenStream::new(),
             quote!(
                 mod fix {}
             ),
+            None,
         )
         .unwrap_err();
         assert!(e.to_string().contains("replaces no function"));
-        assert!(patch(
+        assert!(patch_for(
             quote!(replace = true),
             quote!(
                 mod fix {}
-            )
+            ),
+            None
         )
         .is_ok());
+        let e = patch_for(
+            TokenStream::new(),
+            quote!(
+                mod fix {
+                    #[symbols]
+                    extern "C" {
+                        fn f();
+                    }
+                }
+            ),
+            None,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("replaces no function"));
     }
 
     #[test]
     fn module_keys() {
         let err = |attr: TokenStream| {
-            patch(
+            patch_for(
                 attr,
                 quote!(
                     mod f {
-                        #[livepatch]
+                        #[unsafe(livepatch)]
                         unsafe extern "C" fn a() {}
                     }
                 ),
+                Some("m"),
             )
             .err()
             .map(|e| e.to_string())
@@ -539,9 +730,10 @@ mod tests {
         assert!(err(quote!(name = "m"))
             .unwrap()
             .contains("missing key `license`"));
-        assert!(err(quote!(license = "GPL"))
+        assert!(err(quote!(license = "GPL")).is_none());
+        assert!(err(quote!(name = "n", license = "GPL"))
             .unwrap()
-            .contains("missing key `name`"));
+            .contains("built as `m.ko`"));
         assert!(err(quote!(name = "m", license = "MIT"))
             .unwrap()
             .contains("not GPL-compatible"));
@@ -554,6 +746,6 @@ mod tests {
         assert!(err(quote!(name = "m", license = "GPL", authors = ["a", "b"])).is_none());
         assert!(err(quote!(exit = cleanup))
             .unwrap()
-            .contains("`exit` needs the module keys"));
+            .contains("`exit` is a module key"));
     }
 }

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The patch as the core will see it: replacement functions found in the
-//! module, validated, and grouped by object.
+//! The patch as the core will see it: replacement functions, callbacks,
+//! parameters and external symbols found in the module, validated, and
+//! grouped by object.
 
-use proc_macro2::Span;
-use syn::{spanned::Spanned, Attribute, Ident, Item, ItemFn, ItemMod, LitStr};
+use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::{spanned::Spanned, Attribute, ForeignItem, Ident, Item, ItemFn, ItemMod, LitStr};
 
 use crate::{
-    args::{self, FuncArgs},
-    names,
+    args::{self, FuncArgs, ParamArgs, SymbolArgs, SymbolsArgs},
+    names, safety,
 };
 
 /// One `klp_func`: a Rust function replacing a C one.
@@ -19,16 +20,35 @@ pub(crate) struct Replacement {
     pub(crate) target: LitStr,
     /// `klp_func.old_sympos`.
     pub(crate) sympos: u64,
+    /// The function's signature, for the entry and the binding check.
+    pub(crate) sig: syn::Signature,
+    /// Whether its symbol name is the user's (`#[no_mangle]`,
+    /// `#[export_name]`).
+    pub(crate) named: bool,
 }
 
-/// One `klp_object`: the functions patched in vmlinux or in one module, and
-/// its callbacks.
+/// A non-exported function or variable of a patched object, declared in a
+/// `#[symbols]` block: reached through a klp relocation.
+pub(crate) struct Symbol {
+    /// The C symbol.
+    pub(crate) name: String,
+    /// Its position among same-named local symbols (0: unique).
+    pub(crate) sympos: u64,
+    /// The symbol the module references: `.klp.sym.<object>.<name>,<sympos>`.
+    pub(crate) link_name: String,
+    /// The Rust declaration.
+    pub(crate) span: Span,
+}
+
+/// One `klp_object`: the functions patched in vmlinux or in one module, its
+/// callbacks, and the symbols of it the patch uses.
 pub(crate) struct Object {
     /// `klp_object.name`; `None` for vmlinux.
     pub(crate) name: Option<LitStr>,
     pub(crate) funcs: Vec<Replacement>,
     /// The type implementing `livepatch::Callbacks` for this object.
     pub(crate) callbacks: Option<Ident>,
+    pub(crate) symbols: Vec<Symbol>,
 }
 
 /// A `#[param]` static: an `int` module parameter, or an array of them.
@@ -45,54 +65,133 @@ pub(crate) struct Model {
     pub(crate) params: Vec<Param>,
 }
 
+impl Model {
+    /// Replacements of every object.
+    pub(crate) fn replacements(&self) -> impl Iterator<Item = &Replacement> {
+        self.objects.iter().flat_map(|o| &o.funcs)
+    }
+
+    /// Whether the patch reaches symbols through klp relocations.
+    pub(crate) fn has_symbols(&self) -> bool {
+        self.objects.iter().any(|o| !o.symbols.is_empty())
+    }
+}
+
 /// Accumulates errors so that one build reports every misuse at once.
 #[derive(Default)]
-struct Errors(Option<syn::Error>);
+pub(crate) struct Errors(Option<syn::Error>);
 
 impl Errors {
-    fn push(&mut self, e: syn::Error) {
+    pub(crate) fn push(&mut self, e: syn::Error) {
         match &mut self.0 {
             Some(all) => all.combine(e),
             None => self.0 = Some(e),
         }
     }
 
-    fn finish(self) -> syn::Result<()> {
+    pub(crate) fn finish(self) -> syn::Result<()> {
         self.0.map_or(Ok(()), Err)
     }
 }
 
 /// The marker attributes the patch macro reads inside its module.
-const MARKERS: &[&str] = &["livepatch", "callbacks", "param"];
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Marker {
+    /// `#[unsafe(livepatch)]` (or, as an error, a plain `#[livepatch]`).
+    Livepatch,
+    Callbacks,
+    Param,
+    Symbols,
+}
 
-/// Is `attr` the marker `name` (`#[name]` or `#[livepatch::name]`)?
-fn is_marker(attr: &Attribute, name: &str) -> bool {
-    let path = attr.path();
+impl Marker {
+    const ALL: [(Marker, &'static str); 4] = [
+        (Marker::Livepatch, "livepatch"),
+        (Marker::Callbacks, "callbacks"),
+        (Marker::Param, "param"),
+        (Marker::Symbols, "symbols"),
+    ];
+
+    fn name(self) -> &'static str {
+        Self::ALL.iter().find(|(m, _)| *m == self).unwrap().1
+    }
+}
+
+/// Is `path` the marker `name` (`name` or `livepatch::name`)?
+fn is_marker_path(path: &syn::Path, name: &str) -> bool {
     path.is_ident(name)
         || (path.segments.len() == 2
             && path.segments[0].ident == "livepatch"
             && path.segments[1].ident == name)
 }
 
+/// A marker found on an item.
+struct Found {
+    marker: Marker,
+    attr: Attribute,
+    /// Written as `#[unsafe(...)]`; then `inner` is what the parentheses hold.
+    is_unsafe: bool,
+    inner: TokenStream,
+}
+
+/// Which marker, if any, `attr` is.
+fn marker_of(attr: &Attribute) -> Option<Found> {
+    if attr.path().is_ident("unsafe") {
+        let syn::Meta::List(list) = &attr.meta else {
+            return None;
+        };
+        let mut tokens = list.tokens.clone().into_iter().peekable();
+        // `livepatch` or `livepatch::livepatch`, then optional `(...)`.
+        let mut path: Vec<String> = Vec::new();
+        let mut args = TokenStream::new();
+        while let Some(t) = tokens.next() {
+            match t {
+                TokenTree::Ident(i) => path.push(i.to_string()),
+                TokenTree::Punct(p) if p.as_char() == ':' => {}
+                TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Parenthesis => {
+                    args = g.stream();
+                    if tokens.peek().is_some() {
+                        return None;
+                    }
+                }
+                _ => return None,
+            }
+        }
+        let is_livepatch = path == ["livepatch"] || path == ["livepatch", "livepatch"];
+        return is_livepatch.then(|| Found {
+            marker: Marker::Livepatch,
+            attr: attr.clone(),
+            is_unsafe: true,
+            inner: args,
+        });
+    }
+    Marker::ALL
+        .iter()
+        .find(|(_, name)| is_marker_path(attr.path(), name))
+        .map(|(marker, _)| Found {
+            marker: *marker,
+            attr: attr.clone(),
+            is_unsafe: false,
+            inner: TokenStream::new(),
+        })
+}
+
 /// Removes every marker from `attrs`; returns the one there may be.
-fn take_marker(
-    attrs: &mut Vec<Attribute>,
-    errors: &mut Errors,
-) -> Option<(&'static str, Attribute)> {
-    let mut found: Option<(&'static str, Attribute)> = None;
+fn take_marker(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Option<Found> {
+    let mut found: Option<Found> = None;
     let mut kept = Vec::with_capacity(attrs.len());
     for attr in attrs.drain(..) {
-        let Some(name) = MARKERS.iter().find(|m| is_marker(&attr, m)) else {
+        let Some(m) = marker_of(&attr) else {
             kept.push(attr);
             continue;
         };
         if found.is_some() {
             errors.push(syn::Error::new_spanned(
                 &attr,
-                format!("a second marker `#[{name}]` on one item"),
+                format!("a second marker `#[{}]` on one item", m.marker.name()),
             ));
         } else {
-            found = Some((name, attr));
+            found = Some(m);
         }
     }
     *attrs = kept;
@@ -169,6 +268,14 @@ pub(crate) fn check_signature(f: &ItemFn) -> syn::Result<()> {
              function's arguments, whose validity Rust cannot check",
         ));
     }
+    for input in &sig.inputs {
+        if let syn::FnArg::Receiver(r) = input {
+            errors.push(syn::Error::new_spanned(
+                r,
+                "a livepatch replacement is a free function, not a method",
+            ));
+        }
+    }
     errors.finish()
 }
 
@@ -186,9 +293,10 @@ fn object_key(name: &Option<LitStr>) -> Option<String> {
     name.as_ref().map(LitStr::value)
 }
 
-/// Finds the marked items of `module` (`#[livepatch]` functions, a
-/// `#[callbacks]` type, `#[param]` statics), strips the markers, and groups
-/// replacements and callbacks by object in order of first appearance.
+/// Finds the marked items of `module` (`#[unsafe(livepatch)]` functions, a
+/// `#[callbacks]` type, `#[param]` statics, `#[symbols]` blocks), strips the
+/// markers, and groups replacements, callbacks and symbols by object in order
+/// of first appearance.
 pub(crate) fn collect(module: &mut ItemMod) -> syn::Result<Model> {
     let Some((_, items)) = &mut module.content else {
         return Err(syn::Error::new(
@@ -202,36 +310,45 @@ pub(crate) fn collect(module: &mut ItemMod) -> syn::Result<Model> {
     let mut seen: Vec<(Option<String>, String, u64, Span)> = Vec::new();
     let mut params = Vec::new();
     for item in items.iter_mut() {
-        let Some((kind, attr)) = item_attrs(item).and_then(|a| take_marker(a, &mut errors)) else {
+        let Some(found) = item_attrs(item).and_then(|a| take_marker(a, &mut errors)) else {
             continue;
         };
-        let result = match (kind, &*item) {
-            ("livepatch", Item::Fn(f)) => replacement(f, &attr).and_then(|(object, new, span)| {
-                let this = (object_key(&object), new.target.value(), new.sympos);
-                if let Some((_, _, _, first)) = seen.iter().find(|(o, t, p, _)| same_function((o, t, *p), &this)) {
-                    let mut e = syn::Error::new(
-                        span,
-                        format!(
-                            "two replacements for `{}` in {}: a function can be patched once per patch",
-                            new.target.value(),
-                            this.0.as_ref().map_or("vmlinux".to_string(), |o| format!("module `{o}`"))
-                        ),
-                    );
-                    e.combine(syn::Error::new(*first, "the first replacement is here"));
-                    return Err(e);
-                }
-                seen.push((this.0, this.1, this.2, span));
-                object_entry(&mut objects, object).funcs.push(new);
-                Ok(())
-            }),
-            ("callbacks", Item::Struct(_) | Item::Enum(_) | Item::Type(_)) => {
+        let attr = &found.attr;
+        let result = match (found.marker, &mut *item) {
+            (Marker::Livepatch, Item::Fn(f)) => {
+                replacement(f, &found).and_then(|(object, new, span)| {
+                    let this = (object_key(&object), new.target.value(), new.sympos);
+                    if let Some((_, _, _, first)) = seen
+                        .iter()
+                        .find(|(o, t, p, _)| same_function((o, t, *p), &this))
+                    {
+                        let mut e = syn::Error::new(
+                            span,
+                            format!(
+                                "two replacements for `{}` in {}: a function can be patched \
+                                 once per patch",
+                                new.target.value(),
+                                this.0
+                                    .as_ref()
+                                    .map_or("vmlinux".to_string(), |o| format!("module `{o}`"))
+                            ),
+                        );
+                        e.combine(syn::Error::new(*first, "the first replacement is here"));
+                        return Err(e);
+                    }
+                    seen.push((this.0, this.1, this.2, span));
+                    object_entry(&mut objects, object).funcs.push(new);
+                    Ok(())
+                })
+            }
+            (Marker::Callbacks, Item::Struct(_) | Item::Enum(_) | Item::Type(_)) => {
                 let ident = match &*item {
                     Item::Struct(s) => s.ident.clone(),
                     Item::Enum(e) => e.ident.clone(),
                     Item::Type(t) => t.ident.clone(),
                     _ => unreachable!(),
                 };
-                args::parse_callbacks(&attr).and_then(|names| {
+                args::parse_callbacks(attr).and_then(|names| {
                     for name in names {
                         let name = (name.value() != names::VMLINUX).then_some(name);
                         let span = name.as_ref().map_or(ident.span(), LitStr::span);
@@ -247,13 +364,26 @@ pub(crate) fn collect(module: &mut ItemMod) -> syn::Result<Model> {
                     Ok(())
                 })
             }
-            ("param", Item::Static(st)) => param(st, &attr).map(|p| params.push(p)),
+            (Marker::Param, Item::Static(st)) => param(st, attr).map(|p| params.push(p)),
+            (Marker::Symbols, Item::ForeignMod(block)) => {
+                symbols(block, attr).map(|(object, syms)| {
+                    object_entry(&mut objects, object).symbols.extend(syms);
+                })
+            }
             (kind, _) => Err(syn::Error::new_spanned(
-                &attr,
+                attr,
                 match kind {
-                    "livepatch" => "`#[livepatch]` marks a replacement function; this item is not a function",
-                    "callbacks" => "`#[callbacks]` goes on the type (a struct, enum or type alias) that implements `livepatch::Callbacks`",
-                    _ => "`#[param]` goes on a `static NAME: livepatch::IntParam`",
+                    Marker::Livepatch => {
+                        "`#[unsafe(livepatch)]` marks a replacement function; this item is not a function"
+                    }
+                    Marker::Callbacks => {
+                        "`#[callbacks]` goes on the type (a struct, enum or type alias) that implements `livepatch::Callbacks`"
+                    }
+                    Marker::Param => "`#[param]` goes on a `static NAME: livepatch::IntParam`",
+                    Marker::Symbols => {
+                        "`#[symbols]` goes on an `extern \"C\" { ... }` block declaring the functions and \
+                         variables of the patched object the patch uses"
+                    }
                 },
             )),
         };
@@ -262,7 +392,9 @@ pub(crate) fn collect(module: &mut ItemMod) -> syn::Result<Model> {
         }
     }
     errors.finish()?;
-    Ok(Model { objects, params })
+    let model = Model { objects, params };
+    check_calls_to_targets(items, &model)?;
+    Ok(model)
 }
 
 /// The object named `name`, added if new.
@@ -275,19 +407,34 @@ fn object_entry(objects: &mut Vec<Object>, name: Option<LitStr>) -> &mut Object 
                 name,
                 funcs: Vec::new(),
                 callbacks: None,
+                symbols: Vec::new(),
             });
             objects.last_mut().unwrap()
         }
     }
 }
 
-/// A `#[livepatch]` function: its object, replacement and span.
-fn replacement(f: &ItemFn, attr: &Attribute) -> syn::Result<(Option<LitStr>, Replacement, Span)> {
+/// A `#[unsafe(livepatch)]` function: its object, replacement and span.
+fn replacement(f: &ItemFn, found: &Found) -> syn::Result<(Option<LitStr>, Replacement, Span)> {
     let mut errors = Errors::default();
+    if !found.is_unsafe {
+        errors.push(syn::Error::new_spanned(
+            &found.attr,
+            "write `#[unsafe(livepatch)]`: that this function has exactly the ABI and signature \
+             of the C function it replaces is your promise, which Rust cannot check; justify it \
+             in a `// SAFETY:` comment above the attribute (where the C function is declared)",
+        ));
+    } else if let Err(e) = safety::require_comment(&found.attr) {
+        errors.push(e);
+    }
     if let Err(e) = check_signature(f) {
         errors.push(e);
     }
-    let args = match FuncArgs::parse(attr) {
+    let args = match if found.is_unsafe {
+        FuncArgs::parse_tokens(found.inner.clone())
+    } else {
+        FuncArgs::parse_marker(&found.attr)
+    } {
         Ok(a) => a,
         Err(e) => {
             errors.push(e);
@@ -299,7 +446,7 @@ fn replacement(f: &ItemFn, attr: &Attribute) -> syn::Result<(Option<LitStr>, Rep
     let target = match args.target {
         Some(t) => t,
         None => {
-            let name = LitStr::new(&ident.to_string(), ident.span());
+            let name = LitStr::new(&args::ident_name(&ident), ident.span());
             if let Err(e) = names::check_symbol_name(&name) {
                 errors.push(e);
             }
@@ -309,12 +456,18 @@ fn replacement(f: &ItemFn, attr: &Attribute) -> syn::Result<(Option<LitStr>, Rep
     errors.finish()?;
     let object = args.object.filter(|o| o.value() != names::VMLINUX);
     let sympos = args.sympos.map_or(0, |(v, _)| v);
+    let named = f
+        .attrs
+        .iter()
+        .any(|a| a.path().is_ident("no_mangle") || a.path().is_ident("export_name"));
     Ok((
         object,
         Replacement {
             ident,
             target,
             sympos,
+            sig: f.sig.clone(),
+            named,
         },
         span,
     ))
@@ -322,14 +475,31 @@ fn replacement(f: &ItemFn, attr: &Attribute) -> syn::Result<(Option<LitStr>, Rep
 
 /// A `#[param]` static.
 fn param(st: &syn::ItemStatic, attr: &Attribute) -> syn::Result<Param> {
-    let args = args::ParamArgs::parse(attr)?;
+    let args = ParamArgs::parse_marker(attr)?;
     let last = match &*st.ty {
         syn::Type::Path(p) => p.path.segments.last(),
         _ => None,
     };
     let array = match last {
         Some(s) if s.ident == "IntParam" && s.arguments.is_none() => false,
-        Some(s) if s.ident == "IntArrayParam" => true,
+        Some(s) if s.ident == "IntArrayParam" => {
+            if let syn::PathArguments::AngleBracketed(a) = &s.arguments {
+                if let Some(syn::GenericArgument::Const(syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Int(n),
+                    ..
+                }))) = a.args.first()
+                {
+                    if n.base10_parse::<u64>()? == 0 {
+                        return Err(syn::Error::new(
+                            n.span(),
+                            "an array parameter holds at least one value: `IntArrayParam<N>` \
+                             with N > 0",
+                        ));
+                    }
+                }
+            }
+            true
+        }
         _ => {
             return Err(syn::Error::new_spanned(
                 &st.ty,
@@ -347,9 +517,190 @@ fn param(st: &syn::ItemStatic, attr: &Attribute) -> syn::Result<Param> {
     Ok(Param {
         ident: st.ident.clone(),
         array,
-        perm: args.perm,
+        perm: args.perm.unwrap_or(0),
         description: args.description,
     })
+}
+
+/// A `#[symbols(object = "...")] extern "C" { ... }` block: the object and
+/// its symbols. Each item may carry `#[symbol(name = "...", sympos = N)]`.
+fn symbols(
+    block: &mut syn::ItemForeignMod,
+    attr: &Attribute,
+) -> syn::Result<(Option<LitStr>, Vec<Symbol>)> {
+    let args = SymbolsArgs::parse_marker(attr)?;
+    let object = args.object.filter(|o| o.value() != names::VMLINUX);
+    let object_name = object
+        .as_ref()
+        .map_or(names::VMLINUX.to_string(), LitStr::value);
+    let mut errors = Errors::default();
+    if block.abi.name.as_ref().is_none_or(|n| n.value() != "C") {
+        errors.push(syn::Error::new_spanned(
+            &block.abi,
+            "a `#[symbols]` block declares C functions and variables: `extern \"C\" { ... }`",
+        ));
+    }
+    let mut syms = Vec::new();
+    for item in &mut block.items {
+        let (attrs, ident) = match item {
+            ForeignItem::Fn(f) => (&mut f.attrs, f.sig.ident.clone()),
+            ForeignItem::Static(s) => (&mut s.attrs, s.ident.clone()),
+            other => {
+                errors.push(syn::Error::new_spanned(
+                    other,
+                    "a `#[symbols]` block holds `fn` and `static` declarations only",
+                ));
+                continue;
+            }
+        };
+        let mut sym_args = SymbolArgs::default();
+        let mut kept = Vec::new();
+        for a in attrs.drain(..) {
+            if is_marker_path(a.path(), "symbol") {
+                match SymbolArgs::parse_marker(&a) {
+                    Ok(s) => sym_args = s,
+                    Err(e) => errors.push(e),
+                }
+            } else if a.path().is_ident("link_name") {
+                errors.push(syn::Error::new_spanned(
+                    &a,
+                    "the macro names this symbol for the kernel's klp relocations: give the C \
+                     name with `#[symbol(name = \"...\")]` instead of `link_name`",
+                ));
+            } else {
+                kept.push(a);
+            }
+        }
+        *attrs = kept;
+        let name = sym_args
+            .name
+            .unwrap_or_else(|| LitStr::new(&args::ident_name(&ident), ident.span()));
+        if let Err(e) = names::check_klp_symbol_name(&name) {
+            errors.push(e);
+            continue;
+        }
+        let sympos = sym_args.sympos.map_or(0, |(v, _)| v);
+        // The name `klp_resolve_symbols()` parses (kernel/livepatch/core.c):
+        // ".klp.sym." "%55[^.].%511[^,],%lu".
+        let link_name = format!(".klp.sym.{object_name}.{},{sympos}", name.value());
+        attrs.push(syn::parse_quote!(#[link_name = #link_name]));
+        syms.push(Symbol {
+            name: name.value(),
+            sympos,
+            link_name,
+            span: ident.span(),
+        });
+    }
+    errors.finish()?;
+    Ok((object, syms))
+}
+
+/// Rejects a call of a function the patch replaces, from its replacements:
+/// once patched, every call of the original enters the replacement again
+/// (ftrace redirects it), so it recurses forever.
+fn check_calls_to_targets(items: &[Item], model: &Model) -> syn::Result<()> {
+    let targets: Vec<String> = model.replacements().map(|r| r.target.value()).collect();
+    let mut errors = Errors::default();
+    let recursion = |span: Span, target: &str| {
+        syn::Error::new(
+            span,
+            format!(
+                "`{target}` is a function this patch replaces: once the patch is enabled, every \
+                 call of it enters the replacement instead (ftrace redirects it), so calling it \
+                 from the replacement recurses forever. To reuse the original's logic, copy it \
+                 into the patch (its non-exported helpers can be declared in a `#[symbols]` \
+                 block)"
+            ),
+        )
+    };
+    for item in items {
+        match item {
+            Item::Fn(f) if model.replacements().any(|r| r.ident == f.sig.ident) => {
+                for (span, name) in bindings_paths(f.block.to_token_stream_owned()) {
+                    if targets.contains(&name) {
+                        errors.push(recursion(span, &name));
+                    }
+                }
+            }
+            Item::ForeignMod(block) => {
+                for fi in &block.items {
+                    let (ident, attrs) = match fi {
+                        ForeignItem::Fn(f) => (&f.sig.ident, &f.attrs),
+                        _ => continue,
+                    };
+                    let link_name = attrs.iter().find_map(|a| match &a.meta {
+                        syn::Meta::NameValue(nv) if nv.path.is_ident("link_name") => {
+                            match &nv.value {
+                                syn::Expr::Lit(syn::ExprLit {
+                                    lit: syn::Lit::Str(s),
+                                    ..
+                                }) => Some(s.value()),
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    });
+                    let name = link_name.unwrap_or_else(|| args::ident_name(ident));
+                    if targets.contains(&name) {
+                        errors.push(recursion(ident.span(), &name));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // `#[symbols]` blocks got their `.klp.sym` link names already: check
+    // their C names.
+    for object in &model.objects {
+        for s in &object.symbols {
+            if object.funcs.iter().any(|r| {
+                r.target.value() == s.name
+                    && (r.sympos == s.sympos || r.sympos == 0 || s.sympos == 0)
+            }) {
+                errors.push(recursion(s.span, &s.name));
+            }
+        }
+    }
+    errors.finish()
+}
+
+trait ToTokensOwned {
+    fn to_token_stream_owned(&self) -> TokenStream;
+}
+
+impl<T: quote::ToTokens> ToTokensOwned for T {
+    fn to_token_stream_owned(&self) -> TokenStream {
+        self.to_token_stream()
+    }
+}
+
+/// Every `bindings::NAME` path in `tokens`: its span and `NAME`.
+fn bindings_paths(tokens: TokenStream) -> Vec<(Span, String)> {
+    let mut found = Vec::new();
+    let mut window: Vec<TokenTree> = Vec::new();
+    fn walk(tokens: TokenStream, window: &mut Vec<TokenTree>, found: &mut Vec<(Span, String)>) {
+        for t in tokens {
+            if let TokenTree::Group(g) = &t {
+                window.clear();
+                walk(g.stream(), window, found);
+                window.clear();
+                continue;
+            }
+            window.push(t);
+            if window.len() > 4 {
+                window.remove(0);
+            }
+            if let [TokenTree::Ident(b), TokenTree::Punct(c1), TokenTree::Punct(c2), TokenTree::Ident(name)] =
+                &window[..]
+            {
+                if b == "bindings" && c1.as_char() == ':' && c2.as_char() == ':' {
+                    found.push((name.span(), args::ident_name(name)));
+                }
+            }
+        }
+    }
+    walk(tokens, &mut window, &mut found);
+    found
 }
 
 #[cfg(test)]
@@ -367,11 +718,11 @@ mod tests {
     fn groups_by_object_in_order() {
         let (m, objects) = collect_from(quote! {
             mod fix {
-                #[livepatch]
+                #[unsafe(livepatch)]
                 unsafe extern "C" fn cmdline_proc_show() {}
-                #[livepatch(object = "test_klp_callbacks_mod", target = "busymod_work_func")]
+                #[unsafe(livepatch(object = "test_klp_callbacks_mod", target = "busymod_work_func"))]
                 unsafe extern "C" fn busy() {}
-                #[livepatch(target = "meminfo_proc_show", object = "vmlinux", sympos = 2)]
+                #[unsafe(livepatch(target = "meminfo_proc_show", object = "vmlinux", sympos = 2))]
                 unsafe extern "C" fn meminfo() {}
                 fn helper() {}
             }
@@ -403,14 +754,25 @@ mod tests {
     }
 
     #[test]
+    fn plain_marker_needs_unsafe() {
+        let e = collect_from(quote! { mod fix { #[livepatch] unsafe extern "C" fn f() {} } })
+            .err()
+            .unwrap();
+        assert!(
+            e.to_string().contains("write `#[unsafe(livepatch)]`"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn duplicate_targets() {
         let dup = |a: &str, b: &str| {
             let a: proc_macro2::TokenStream = a.parse().unwrap();
             let b: proc_macro2::TokenStream = b.parse().unwrap();
             collect_from(quote! {
                 mod fix {
-                    #[livepatch(#a)] unsafe extern "C" fn one() {}
-                    #[livepatch(#b)] unsafe extern "C" fn two() {}
+                    #[unsafe(livepatch(#a))] unsafe extern "C" fn one() {}
+                    #[unsafe(livepatch(#b))] unsafe extern "C" fn two() {}
                 }
             })
             .err()
@@ -472,7 +834,7 @@ mod tests {
 
     #[test]
     fn not_a_function() {
-        let e = collect_from(quote! { mod fix { #[livepatch] static X: u8 = 0; } })
+        let e = collect_from(quote! { mod fix { #[unsafe(livepatch)] static X: u8 = 0; } })
             .err()
             .unwrap();
         assert!(e.to_string().contains("not a function"));
@@ -486,7 +848,7 @@ mod tests {
                 struct Demo;
                 #[param(perm = 0o644, description = "pre_patch_ret (default=0)")]
                 static pre_patch_ret: livepatch::IntParam = livepatch::IntParam::new(0);
-                #[livepatch(object = "test_klp_callbacks_busy", target = "busymod_work_func")]
+                #[unsafe(livepatch(object = "test_klp_callbacks_busy", target = "busymod_work_func"))]
                 unsafe extern "C" fn patched_work_func() {}
             }
         })
@@ -544,11 +906,162 @@ mod tests {
         .contains("world-writable"));
         assert!(bad(quote!(
             mod f {
+                #[param(perm = 0o060)]
+                static X: IntParam = IntParam::new(0);
+            }
+        ))
+        .contains("VERIFY_OCTAL_PERMISSIONS"));
+        assert!(bad(quote!(
+            mod f {
+                #[param]
+                static X: IntArrayParam<0> = IntArrayParam::new();
+            }
+        ))
+        .contains("at least one value"));
+        assert!(bad(quote!(
+            mod f {
                 #[callbacks]
                 fn f() {}
             }
         ))
         .contains("implements `livepatch::Callbacks`"));
+    }
+
+    #[test]
+    fn symbols() {
+        let mut m: ItemMod = syn::parse2(quote! {
+            mod fix {
+                #[symbols]
+                extern "C" {
+                    static saved_command_line: *mut u8;
+                    #[symbol(name = "process_output", sympos = 2)]
+                    fn output(c: u8) -> i32;
+                }
+                #[symbols(object = "test_mod")]
+                extern "C" {
+                    fn helper();
+                }
+                #[unsafe(livepatch)]
+                unsafe extern "C" fn cmdline_proc_show() {}
+            }
+        })
+        .unwrap();
+        let model = collect(&mut m).unwrap();
+        let syms: Vec<_> = model
+            .objects
+            .iter()
+            .flat_map(|o| {
+                let object = o.name.as_ref().map_or("vmlinux".into(), LitStr::value);
+                o.symbols
+                    .iter()
+                    .map(move |s| (object.clone(), s.name.clone(), s.sympos))
+            })
+            .collect();
+        assert_eq!(
+            syms,
+            [
+                ("vmlinux".into(), "saved_command_line".into(), 0),
+                ("vmlinux".into(), "process_output".into(), 2),
+                ("test_mod".into(), "helper".into(), 0),
+            ]
+        );
+        let out = quote!(#m).to_string();
+        assert!(!out.contains("symbol"), "{out}");
+        let bad = |t: proc_macro2::TokenStream| {
+            collect(&mut syn::parse2(t).unwrap())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        assert!(bad(quote!(
+            mod f {
+                #[symbols]
+                extern "C" {
+                    #[symbol(name = "a,b")]
+                    fn x();
+                }
+            }
+        ))
+        .contains("`,`"));
+        assert!(bad(quote!(
+            mod f {
+                #[symbols(object = "a.b")]
+                extern "C" {
+                    fn x();
+                }
+            }
+        ))
+        .contains("'.'"));
+        assert!(bad(quote!(
+            mod f {
+                #[symbols]
+                extern "C" {
+                    #[link_name = "y"]
+                    fn x();
+                }
+            }
+        ))
+        .contains("#[symbol(name"));
+        assert!(bad(quote!(
+            mod f {
+                #[symbols]
+                struct S;
+            }
+        ))
+        .contains("extern \"C\""));
+    }
+
+    #[test]
+    fn calling_the_target_recurses() {
+        let bad = |t: proc_macro2::TokenStream| {
+            collect(&mut syn::parse2(t).unwrap())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        assert!(bad(quote! {
+            mod f {
+                #[unsafe(livepatch)]
+                unsafe extern "C" fn version_proc_show(m: *mut u8) -> i32 {
+                    unsafe { kernel::bindings::version_proc_show(m) }
+                }
+            }
+        })
+        .contains("recurses forever"));
+        assert!(bad(quote! {
+            mod f {
+                extern "C" { fn version_proc_show(m: *mut u8) -> i32; }
+                #[unsafe(livepatch)]
+                unsafe extern "C" fn fixed(m: *mut u8) -> i32 { 0 }
+            }
+        })
+        .is_empty());
+        assert!(bad(quote! {
+            mod f {
+                extern "C" { #[link_name = "version_proc_show"] fn orig(m: *mut u8) -> i32; }
+                #[unsafe(livepatch(target = "version_proc_show"))]
+                unsafe extern "C" fn fixed(m: *mut u8) -> i32 { 0 }
+            }
+        })
+        .contains("recurses forever"));
+        assert!(bad(quote! {
+            mod f {
+                #[symbols] extern "C" { fn version_proc_show(m: *mut u8) -> i32; }
+                #[unsafe(livepatch)]
+                unsafe extern "C" fn version_proc_show(m: *mut u8) -> i32 { 0 }
+            }
+        })
+        .contains("recurses forever"));
+        // Another function's binding is fine.
+        assert!(bad(quote! {
+            mod f {
+                #[unsafe(livepatch)]
+                unsafe extern "C" fn version_proc_show(m: *mut u8) -> i32 {
+                    unsafe { bindings::seq_printf(m) }
+                }
+            }
+        })
+        .is_empty());
     }
 
     #[test]

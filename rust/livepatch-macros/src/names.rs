@@ -57,6 +57,22 @@ pub(crate) fn check_symbol_name(lit: &LitStr) -> syn::Result<()> {
     Ok(())
 }
 
+/// The name of a symbol reached through a klp relocation: the core parses
+/// `.klp.sym.<object>.<name>,<sympos>` with `"%55[^.].%511[^,],%lu"`
+/// (`klp_resolve_symbols()`), so the name cannot hold `,`.
+pub(crate) fn check_klp_symbol_name(lit: &LitStr) -> syn::Result<()> {
+    check_symbol_name(lit)?;
+    if lit.value().contains(',') {
+        return Err(err(
+            lit,
+            "a symbol reached through a klp relocation cannot contain `,` (the kernel reads \
+             `.klp.sym.<object>.<name>,<sympos>` up to the first `,`)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 /// A kernel module name, as the core compares it with `struct module::name`.
 pub(crate) fn check_module_name(lit: &LitStr, what: &str) -> syn::Result<()> {
     let name = lit.value();

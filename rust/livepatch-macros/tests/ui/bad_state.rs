@@ -1,6 +1,7 @@
 #[livepatch_macros::patch(states = [(1, 1), 2])]
 mod fix {
-    #[livepatch]
+    // SAFETY: a test.
+    #[unsafe(livepatch)]
     unsafe extern "C" fn cmdline_proc_show() {}
 }
 

@@ -1,6 +1,7 @@
 #[livepatch_macros::patch]
 mod fix {
-    #[livepatch(sympos = "1")]
+    // SAFETY: a test.
+    #[unsafe(livepatch(sympos = "1"))]
     unsafe extern "C" fn cmdline_proc_show() {}
 }
 

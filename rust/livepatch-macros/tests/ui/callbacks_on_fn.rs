@@ -3,7 +3,8 @@ mod fix {
     #[callbacks("vmlinux")]
     fn pre_patch() {}
 
-    #[livepatch]
+    // SAFETY: a test.
+    #[unsafe(livepatch)]
     unsafe extern "C" fn cmdline_proc_show() {}
 }
 

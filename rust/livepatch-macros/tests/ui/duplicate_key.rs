@@ -1,6 +1,7 @@
 #[livepatch_macros::patch]
 mod fix {
-    #[livepatch(target = "cmdline_proc_show", target = "meminfo_proc_show")]
+    // SAFETY: a test.
+    #[unsafe(livepatch(target = "cmdline_proc_show", target = "meminfo_proc_show"))]
     unsafe extern "C" fn replacement() {}
 }
 

@@ -1,6 +1,7 @@
 #[livepatch_macros::patch(name = "my_fix", description = "a fix")]
 mod fix {
-    #[livepatch]
+    // SAFETY: a test.
+    #[unsafe(livepatch)]
     unsafe extern "C" fn cmdline_proc_show() {}
 }
 

@@ -1,6 +1,7 @@
 #[livepatch_macros::patch(name = "my_fix", license = "MIT")]
 mod fix {
-    #[livepatch]
+    // SAFETY: a test.
+    #[unsafe(livepatch)]
     unsafe extern "C" fn cmdline_proc_show() {}
 }
 

@@ -1,9 +1,11 @@
 #[livepatch_macros::patch]
 mod fix {
-    #[livepatch]
+    // SAFETY: a test.
+    #[unsafe(livepatch)]
     static CMDLINE: u8 = 0;
 
-    #[livepatch]
+    // SAFETY: a test.
+    #[unsafe(livepatch)]
     unsafe extern "C" fn cmdline_proc_show() {}
 }
 

@@ -1,6 +1,7 @@
 #[livepatch_macros::patch]
 mod fix {
-    #[livepatch]
+    // SAFETY: a test.
+    #[unsafe(livepatch)]
     extern "C" fn cmdline_proc_show() -> i32 {
         0
     }

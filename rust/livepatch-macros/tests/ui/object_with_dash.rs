@@ -1,6 +1,7 @@
 #[livepatch_macros::patch]
 mod fix {
-    #[livepatch(object = "test-klp-livepatch", target = "f")]
+    // SAFETY: a test.
+    #[unsafe(livepatch(object = "test-klp-livepatch", target = "f"))]
     unsafe extern "C" fn replacement() {}
 }
 

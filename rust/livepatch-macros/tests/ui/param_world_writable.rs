@@ -3,7 +3,8 @@ mod fix {
     #[param(perm = 0o666)]
     static replace: livepatch::IntParam = livepatch::IntParam::new(0);
 
-    #[livepatch]
+    // SAFETY: a test.
+    #[unsafe(livepatch)]
     unsafe extern "C" fn cmdline_proc_show() {}
 }
 

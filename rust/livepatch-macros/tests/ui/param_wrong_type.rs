@@ -3,7 +3,8 @@ mod fix {
     #[param(description = "replace (default=0)")]
     static replace: i32 = 0;
 
-    #[livepatch]
+    // SAFETY: a test.
+    #[unsafe(livepatch)]
     unsafe extern "C" fn cmdline_proc_show() {}
 }
 

@@ -1,6 +1,7 @@
 #[livepatch_macros::patch(name = "my_fix", license = "GPL", replace = replace)]
 mod fix {
-    #[livepatch]
+    // SAFETY: a test.
+    #[unsafe(livepatch)]
     unsafe extern "C" fn cmdline_proc_show() {}
 }
 

@@ -6,7 +6,8 @@ mod fix {
     #[callbacks("vmlinux")]
     struct Second;
 
-    #[livepatch]
+    // SAFETY: a test.
+    #[unsafe(livepatch)]
     unsafe extern "C" fn cmdline_proc_show() {}
 }
 

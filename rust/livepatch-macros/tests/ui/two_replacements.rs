@@ -1,9 +1,11 @@
 #[livepatch_macros::patch]
 mod fix {
-    #[livepatch]
+    // SAFETY: a test.
+    #[unsafe(livepatch)]
     unsafe extern "C" fn cmdline_proc_show() {}
 
-    #[livepatch(target = "cmdline_proc_show")]
+    // SAFETY: a test.
+    #[unsafe(livepatch(target = "cmdline_proc_show"))]
     unsafe extern "C" fn another_cmdline_proc_show() {}
 }
 

@@ -1,6 +1,7 @@
 #[livepatch_macros::patch]
 mod fix {
-    #[livepatch(taget = "cmdline_proc_show")]
+    // SAFETY: a test.
+    #[unsafe(livepatch(taget = "cmdline_proc_show"))]
     unsafe extern "C" fn replacement() {}
 }
 

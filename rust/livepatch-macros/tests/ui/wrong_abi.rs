@@ -1,11 +1,13 @@
 #[livepatch_macros::patch]
 mod fix {
-    #[livepatch]
+    // SAFETY: a test.
+    #[unsafe(livepatch)]
     unsafe extern "Rust" fn cmdline_proc_show() -> i32 {
         0
     }
 
-    #[livepatch]
+    // SAFETY: a test.
+    #[unsafe(livepatch)]
     unsafe fn meminfo_proc_show() -> i32 {
         0
     }
