@@ -107,12 +107,32 @@ impl Context<'_> {
 
     /// The state `id` of the patches being replaced (`klp_get_prev_state()`):
     /// what an earlier livepatch left, for a newer one to take over.
+    ///
+    /// Only a transition (the patch being enabled or disabled) has patches
+    /// being replaced: called for a module that is loading or going away
+    /// (`ModuleState::Coming` or `Going`), this is `None`, where the core's
+    /// `klp_get_prev_state()` would warn (a panic with `panic_on_warn`).
     #[inline]
     pub fn prev_state(&self, id: u64) -> Option<StateRef<'_>> {
-        // SAFETY: the core allows this during transitions and in callbacks
-        // (`klp_mutex` is held: type invariant).
+        if self.outside_transition() {
+            return None;
+        }
+        // SAFETY: the core allows this during transitions, with `klp_mutex`
+        // held (type invariant); callbacks of vmlinux and of live modules
+        // run only from a transition (`__klp_enable_patch()`,
+        // `__klp_disable_patch()`, `klp_complete_transition()`).
         let s = unsafe { bindings::klp_get_prev_state(id as _) };
         StateRef::new(s)
+    }
+
+    /// Whether the core may be calling this outside any transition: for a
+    /// module being loaded (`klp_module_coming()`) or removed
+    /// (`klp_module_going()`), whatever transition there may be is not this
+    /// object's.
+    #[inline]
+    fn outside_transition(&self) -> bool {
+        self.module()
+            .is_some_and(|m| matches!(m.state(), ModuleState::Coming | ModuleState::Going))
     }
 }
 

@@ -29,10 +29,11 @@
 //! ```
 //!
 //! C header: [`include/linux/livepatch.h`](srctree/include/linux/livepatch.h).
-//! Rust functions cannot be patched themselves (they have no ftrace site): a
-//! Rust function is always the replacement, the target is C.
 
 #![crate_name = "livepatch"]
+
+/// The prefix of this crate's own kernel log lines.
+const __LOG_PREFIX: &[u8] = b"rust_livepatch\0";
 
 pub mod bindings;
 mod callbacks;
@@ -52,7 +53,7 @@ pub use object::{Object, Objects};
 pub use param::{IntArrayParam, IntParam};
 #[doc(hidden)]
 pub use param::{KParamArray, KernelParam};
-pub use patch::Patch;
+pub use patch::{Enabled, Patch, PatchModule, Relocations};
 pub use print::HashedPtr;
 pub use shadow::Shadow;
 pub use state::{State, States};

@@ -106,6 +106,7 @@ impl<const N: usize> IntArrayParam<N> {
     /// An empty array parameter.
     #[inline]
     pub const fn new() -> Self {
+        assert!(N > 0, "an array parameter holds at least one value");
         Self {
             num: Opaque::new(0),
             elems: Opaque::new([0; N]),

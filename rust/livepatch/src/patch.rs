@@ -3,17 +3,22 @@
 //! A livepatch: `struct klp_patch`, and its registration.
 
 use crate::{bindings, Objects, States};
+use core::ffi::CStr;
 use kernel::{
-    error::{code::EBUSY, to_result, Result},
-    sync::atomic::{AtomicFlag, Full, Release},
+    error::{
+        code::{EBUSY, EINVAL},
+        to_result, Result,
+    },
+    pr_err,
+    sync::atomic::{Acquire, AtomicFlag, Full, Release},
     types::Opaque,
     ThisModule,
 };
 
 /// A livepatch: a `struct klp_patch` and the objects it patches.
 ///
-/// Built by [`macro@crate::patch`] as a `static`; enabled from module init
-/// with [`Patch::enable`]. Disabling is done through sysfs
+/// Built by [`macro@crate::patch`] as a `static`; enabled as the last step
+/// of module init ([`Enabled`]). Disabling is done through sysfs
 /// (`/sys/kernel/livepatch/<module>/enabled`), after which the core releases
 /// the patch and the module can be removed.
 ///
@@ -28,9 +33,13 @@ use kernel::{
 ///   takes `&'static self`), so it never moves again: the core links `kobj`,
 ///   `list` and `obj_list` (and those of the objects and functions) into its
 ///   lists and may queue `free_work`.
+/// - `relocations`, if any, is the flag `klp post-link` sets in the module
+///   file once it has turned the module's references to non-exported symbols
+///   into klp relocations.
 pub struct Patch {
     inner: Opaque<bindings::klp_patch>,
     claimed: AtomicFlag,
+    relocations: Option<&'static Relocations>,
 }
 
 // SAFETY: Rust code writes `inner` only while constructing it and, once,
@@ -38,10 +47,44 @@ pub struct Patch {
 // serialised by `klp_mutex`.
 unsafe impl Sync for Patch {}
 
+/// Set in the module file by `klp post-link` when it has converted the
+/// module's references to `#[symbols]` into klp relocations: an unconverted
+/// module would call address 0 (the loader resolves an unknown weak symbol
+/// to 0), so [`Patch::enable`] refuses it.
+///
+/// The macro emits one per patch that declares symbols, in a writable data
+/// section under the fixed name `__rust_livepatch_klp_converted`, which the
+/// tool finds and sets to 1.
+#[doc(hidden)]
+#[repr(transparent)]
+pub struct Relocations(kernel::sync::atomic::Atomic<i8>);
+
+impl Relocations {
+    /// Not converted (what the compiler emits).
+    #[inline]
+    pub const fn new() -> Self {
+        Self(kernel::sync::atomic::Atomic::new(0))
+    }
+
+    #[inline]
+    fn converted(&self) -> bool {
+        self.0.load(Acquire) == 1
+    }
+}
+
+impl Default for Relocations {
+    #[inline]
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Patch {
     /// Describes a patch of the objects in `objs`, declaring the system
     /// `states`; `replace` makes it an atomic-replace patch, which disables
-    /// every other patch once its transition completes.
+    /// every other patch once its transition completes. `relocations` is
+    /// given when the module reaches non-exported symbols (see
+    /// [`Relocations`]).
     ///
     /// # Safety
     ///
@@ -52,6 +95,7 @@ impl Patch {
         objs: &'static Objects<N>,
         states: &'static States<M>,
         replace: bool,
+        relocations: Option<&'static Relocations>,
     ) -> Self {
         // SAFETY: all-zero is the state the core expects of the internal
         // fields (`mod` is set by `enable`).
@@ -69,6 +113,7 @@ impl Patch {
         Self {
             inner: Opaque::new(patch),
             claimed: AtomicFlag::new(false),
+            relocations,
         }
     }
 
@@ -95,16 +140,38 @@ impl Patch {
 
     /// Registers and enables the patch: `klp_enable_patch()`.
     ///
-    /// Call it from the init of `module`, the module this patch is built into.
     /// On success the transition to the patched state has started (watch
     /// `/sys/kernel/livepatch/<module>/transition`). Fails with `EBUSY` if the
-    /// patch was already enabled, and otherwise with the core's error (for
-    /// example `EINVAL` when a target symbol does not exist; the kernel log
-    /// says which).
+    /// patch was already enabled, with `EINVAL` if the module's klp
+    /// relocations were not converted (see [`Relocations`]), and otherwise
+    /// with the core's error (for example `EINVAL` when a target symbol does
+    /// not exist; the kernel log says which).
+    ///
+    /// Use [`Enabled`] rather than calling this: it enables the patch as the
+    /// last step of module init.
+    ///
+    /// # Safety
+    ///
+    /// Must be called from the init of `module`, the module this patch is
+    /// built into, as its last fallible step: if the init fails after this
+    /// returned `Ok`, the loader frees the module's memory while the
+    /// livepatch core still uses the patch in it and the replacement
+    /// functions are live.
     #[inline]
-    pub fn enable(&'static self, module: &'static ThisModule) -> Result {
+    pub unsafe fn enable(&'static self, module: &'static ThisModule) -> Result {
         if self.claimed.xchg(true, Full) {
             return Err(EBUSY);
+        }
+        if let Some(r) = self.relocations {
+            if !r.converted() {
+                pr_err!(
+                    "{}: not converted by `klp post-link`: its references to non-exported \
+                     symbols would call address 0; refusing to enable the patch (build it with \
+                     `klp build` or the rust-livepatch Makefile)\n",
+                    module_name(module).to_str().unwrap_or("?")
+                );
+                return Err(EINVAL);
+            }
         }
         let patch = self.inner.get();
         // SAFETY: `patch` points into `self`, which is valid for `'static`.
@@ -113,9 +180,72 @@ impl Patch {
         unsafe { (*patch).mod_ = module.as_ptr() };
         // The patch is borrowed for `'static`, so it never moves; it lives in
         // the memory of `module`, which the core pins with a module reference
-        // for as long as the patch is registered.
+        // for as long as the patch is registered (and the caller does not let
+        // the init fail after this).
         // SAFETY: `patch` is a valid `klp_patch` whose object and function
         // tables are terminated and exclusive to it (type invariants).
         to_result(unsafe { bindings::klp_enable_patch(patch) })
+    }
+}
+
+/// The name of `module`.
+fn module_name(module: &'static ThisModule) -> &'static CStr {
+    let m = module.as_ptr();
+    if m.is_null() {
+        return c"vmlinux";
+    }
+    // SAFETY: `m` is this module, loaded while its init runs; `name` is a
+    // NUL-terminated array that does not change.
+    unsafe { CStr::from_ptr((*m).name.as_ptr().cast()) }
+}
+
+/// A kernel module whose init ends by enabling its livepatch: what a module
+/// written with its own `module!` implements (the patch macro with module
+/// keys writes it for you).
+///
+/// ```ignore
+/// struct MyFix { /* what init sets up, dropped at module exit */ }
+///
+/// impl livepatch::PatchModule for MyFix {
+///     const PATCH: &'static livepatch::Patch = &fix::PATCH;
+///     fn init(module: &'static ThisModule) -> Result<Self> { /* ... */ }
+/// }
+///
+/// module! { type: livepatch::Enabled<MyFix>, name: "my_fix", license: "GPL" }
+/// ```
+pub trait PatchModule: Sized + Send + Sync {
+    /// The patch the module enables.
+    const PATCH: &'static Patch;
+
+    /// What the module sets up before its patch is enabled; an error here
+    /// leaves the patch alone. Dropping the value is the module's exit,
+    /// which runs only once the patch is disabled and released.
+    fn init(module: &'static ThisModule) -> Result<Self>;
+}
+
+/// The `module!` type of a [`PatchModule`]: its init runs the module's init,
+/// then enables the patch as the very last step, so that no error can make
+/// the loader free the module while the patch is live.
+pub struct Enabled<M: PatchModule> {
+    module: M,
+}
+
+impl<M: PatchModule> Enabled<M> {
+    /// The module's own value.
+    #[inline]
+    pub fn get(&self) -> &M {
+        &self.module
+    }
+}
+
+impl<M: PatchModule> kernel::Module for Enabled<M> {
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        let m = M::init(module)?;
+        // SAFETY: this runs in the init of `module`, which `M::PATCH` is
+        // built into (a `PatchModule` names its own patch), and nothing
+        // fallible follows: the `module!` init stores the value and returns
+        // 0. If enabling fails, `m` is dropped (the module's cleanup).
+        unsafe { M::PATCH.enable(module) }?;
+        Ok(Self { module: m })
     }
 }

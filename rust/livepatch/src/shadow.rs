@@ -30,7 +30,7 @@ use core::{
     cell::Cell,
     ffi::c_void,
     marker::PhantomData,
-    mem::{align_of, needs_drop, size_of, ManuallyDrop, MaybeUninit},
+    mem::{align_of, needs_drop, size_of, ManuallyDrop},
     ptr,
 };
 use kernel::{
@@ -105,7 +105,8 @@ struct Ctor<F> {
     error: Option<Error>,
 }
 
-/// Runs the Rust constructor in the core's `ctor` callback.
+/// Runs the Rust constructor in the core's `ctor` callback and moves the
+/// value it returns into the new shadow data.
 ///
 /// # Safety
 ///
@@ -118,18 +119,20 @@ unsafe extern "C" fn construct<T, F>(
     ctor_data: *mut c_void,
 ) -> c_int
 where
-    F: FnOnce(*mut c_void, &mut MaybeUninit<T>) -> Result,
+    F: FnOnce(*mut c_void, *const T) -> Result<T>,
 {
     // SAFETY: `ctor_data` is the `Ctor<F>` `Shadow::alloc_raw` passed.
     let ctor = unsafe { &mut *ctor_data.cast::<Ctor<F>>() };
     let Some(init) = ctor.init.take() else {
         return EINVAL.to_errno();
     };
-    // SAFETY: `shadow_data` is fresh, sized and aligned for `T` (the caller's
-    // guarantee); `MaybeUninit` makes no claim on its contents.
-    let slot = unsafe { &mut *shadow_data.cast::<MaybeUninit<T>>() };
-    match init(obj, slot) {
-        Ok(()) => 0,
+    match init(obj, shadow_data.cast::<T>()) {
+        Ok(value) => {
+            // SAFETY: `shadow_data` is fresh, sized and aligned for `T` (the
+            // caller's guarantee): writing a whole `T` initialises it.
+            unsafe { shadow_data.cast::<T>().write(value) };
+            0
+        }
         Err(e) => {
             ctor.error = Some(e);
             e.to_errno()
@@ -170,8 +173,19 @@ impl<T: Send + Sync> Shadow<T> {
     ///
     /// `T` must not need more alignment than a pointer: the core stores the
     /// data right after its pointer-aligned header.
+    ///
+    /// # Safety
+    ///
+    /// Shadow ids are one namespace for the whole kernel: every livepatch, C
+    /// or Rust, stores and finds values under the same ids (the shadow fix
+    /// samples rely on it to hand data over). So `id` must name values of
+    /// type `T` kernel-wide: every value any code attaches under `id` while
+    /// this `Shadow` may read or free values is a valid `T`, allocated with
+    /// at least `size_of::<T>()` bytes, that may be dropped as a `T`. Choose
+    /// an id no unrelated code uses, or agree on the type with the code that
+    /// shares it.
     #[inline]
-    pub const fn new(id: u64) -> Self {
+    pub const unsafe fn new(id: u64) -> Self {
         assert!(
             align_of::<T>() <= align_of::<usize>(),
             "shadow data is at most pointer-aligned"
@@ -218,14 +232,16 @@ impl<T: Send + Sync> Shadow<T> {
         self.move_in(obj, value, flags, false)
     }
 
-    /// Like [`Shadow::alloc`], constructing the value in place with `init`,
-    /// which gets the object's address and the new value's slot. `init` runs
+    /// Like [`Shadow::alloc`], with the value made by `init`, which runs only
+    /// if a value is attached and gets the object's address and the address
+    /// the value will have (not initialised yet: only to be compared or
+    /// printed). `init` runs
     /// under the core's spinlock (see the [module docs](self)); an error from
     /// it is returned.
     #[inline]
     pub fn alloc_with<'a, O: ?Sized, F>(&self, obj: &'a O, flags: Gfp, init: F) -> Result<&'a T>
     where
-        F: FnOnce(*mut c_void, &mut MaybeUninit<T>) -> Result,
+        F: FnOnce(*mut c_void, *const T) -> Result<T>,
     {
         self.alloc_raw(obj, flags, init, false)
     }
@@ -243,8 +259,8 @@ impl<T: Send + Sync> Shadow<T> {
         self.move_in(obj, value, flags, true)
     }
 
-    /// Like [`Shadow::get_or_alloc`], constructing a new value in place with
-    /// `init` (under the core's spinlock: see the [module docs](self)).
+    /// Like [`Shadow::get_or_alloc`], with a new value made by `init` (under
+    /// the core's spinlock: see the [module docs](self)).
     #[inline]
     pub fn get_or_alloc_with<'a, O: ?Sized, F>(
         &self,
@@ -253,7 +269,7 @@ impl<T: Send + Sync> Shadow<T> {
         init: F,
     ) -> Result<&'a T>
     where
-        F: FnOnce(*mut c_void, &mut MaybeUninit<T>) -> Result,
+        F: FnOnce(*mut c_void, *const T) -> Result<T>,
     {
         self.alloc_raw(obj, flags, init, true)
     }
@@ -261,10 +277,10 @@ impl<T: Send + Sync> Shadow<T> {
     /// [`Shadow::alloc`] and [`Shadow::get_or_alloc`]: moves `value` in
     /// with a constructor, or gives it back.
     ///
-    /// The constructor writes a bitwise copy of `value`; which of the two
+    /// The constructor returns a bitwise copy of `value`; which of the two
     /// owns the value is settled once the core has answered. On success
     /// with a new value, the copy does (the core's data, dropped by
-    /// [`Shadow::free`]): ours is forgotten. On failure the core has freed
+    /// [`Shadow::free`]): ours is forgotten. Otherwise the core has freed
     /// its allocation with `kfree()`, which drops nothing, so the copy (if
     /// the constructor ran) is gone and ours still owns the value.
     #[inline]
@@ -280,12 +296,11 @@ impl<T: Send + Sync> Shadow<T> {
         let res = self.alloc_raw(
             obj,
             flags,
-            |_, slot| {
+            |_, _| {
+                copied.set(true);
                 // SAFETY: `value` is valid to read; the copy and `value` are
                 // never both used or dropped (see above).
-                slot.write(unsafe { ptr::read(&*value) });
-                copied.set(true);
-                Ok(())
+                Ok(unsafe { ptr::read(&*value) })
             },
             or_get,
         );
@@ -313,7 +328,7 @@ impl<T: Send + Sync> Shadow<T> {
         or_get: bool,
     ) -> Result<&'a T>
     where
-        F: FnOnce(*mut c_void, &mut MaybeUninit<T>) -> Result,
+        F: FnOnce(*mut c_void, *const T) -> Result<T>,
     {
         let mut ctor = Ctor {
             init: Some(init),

@@ -58,11 +58,31 @@ pub struct States<const N: usize> {
 }
 
 impl<const N: usize> States<N> {
-    /// Builds the table; the terminator is added here.
+    /// Builds the table from `(id, version)` pairs; the terminator is added
+    /// here. Two states with one id are a compile-time error (the table is a
+    /// static): the core would only ever see the first.
     #[inline]
-    pub const fn new(states: [State; N]) -> Self {
+    pub const fn new(states: [(u64, u32); N]) -> Self {
+        let mut i = 0;
+        while i < N {
+            let mut j = i + 1;
+            while j < N {
+                assert!(
+                    states[i].0 != states[j].0,
+                    "two klp states with the same id"
+                );
+                j += 1;
+            }
+            i += 1;
+        }
+        let mut table = [const { State::terminator() }; N];
+        let mut k = 0;
+        while k < N {
+            table[k] = State::new(states[k].0, states[k].1);
+            k += 1;
+        }
         Self {
-            states,
+            states: table,
             end: State::terminator(),
         }
     }
