@@ -44,7 +44,10 @@ mod fix {
     type Demo = crate::log_callbacks::LogCallbacks<crate::PrePatchRet>;
 
     /// The new work function of livepatch-callbacks-busymod.
-    #[livepatch(object = "livepatch_callbacks_busymod", target = "busymod_work_func")]
+    // SAFETY: same signature as `busymod_work_func()` in
+    // samples/livepatch/livepatch-callbacks-busymod.c:
+    // `void (struct work_struct *)`.
+    #[unsafe(livepatch(object = "livepatch_callbacks_busymod", target = "busymod_work_func"))]
     unsafe extern "C" fn patched_work_func(_work: *mut bindings::work_struct) {
         pr_info!("patched_work_func\n");
     }

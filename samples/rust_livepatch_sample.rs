@@ -20,7 +20,9 @@ mod fix {
     };
 
     /// The new `/proc/cmdline` show function.
-    #[livepatch]
+    // SAFETY: same signature as `cmdline_proc_show()` in fs/proc/cmdline.c:
+    // `int (struct seq_file *, void *)`.
+    #[unsafe(livepatch)]
     unsafe extern "C" fn cmdline_proc_show(m: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
         // SAFETY: the kernel calls this, as the original, with the `seq_file`
         // of a `/proc/cmdline` read in progress; the format is a C string

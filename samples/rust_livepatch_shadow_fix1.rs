@@ -16,7 +16,7 @@ use kernel::prelude::*;
 use shadow_demo::{log_prevented_leak, Leak, SV_LEAK};
 
 module! {
-    type: RustLivepatchShadowFix1,
+    type: livepatch::Enabled<RustLivepatchShadowFix1>,
     name: "rust_livepatch_shadow_fix1",
     description: "Live patching demo for shadow variables, in Rust",
     license: "GPL",
@@ -49,7 +49,10 @@ mod fix {
     /// The C sample copies the pointer in with a constructor "to show the
     /// more complicated use of the API"; the typed API moves the `KBox` in,
     /// which is what that constructor does.
-    #[livepatch(object = "livepatch_shadow_mod", target = "dummy_alloc")]
+    // SAFETY: same signature as `dummy_alloc()` in
+    // samples/livepatch/livepatch-shadow-mod.c:
+    // `struct dummy *(void)`.
+    #[unsafe(livepatch(object = "livepatch_shadow_mod", target = "dummy_alloc"))]
     unsafe extern "C" fn livepatch_fix1_dummy_alloc() -> *mut Dummy {
         const FUNC: &str = "livepatch_fix1_dummy_alloc";
         let Ok(d) = KBox::new(
@@ -76,7 +79,10 @@ mod fix {
     /// The new `dummy_free()`: detaches and frees the `SV_LEAK` shadow
     /// variable, if the dummy has one (not those allocated before this patch
     /// was loaded), then the dummy.
-    #[livepatch(object = "livepatch_shadow_mod", target = "dummy_free")]
+    // SAFETY: same signature as `dummy_free()` in
+    // samples/livepatch/livepatch-shadow-mod.c:
+    // `void (struct dummy *)`.
+    #[unsafe(livepatch(object = "livepatch_shadow_mod", target = "dummy_free"))]
     unsafe extern "C" fn livepatch_fix1_dummy_free(d: *mut Dummy) {
         // SAFETY: the victim calls this, as `dummy_free()`, with a dummy that
         // `kzalloc()` (or `livepatch_fix1_dummy_alloc()`, with `kmalloc()`)
@@ -95,9 +101,10 @@ mod fix {
 /// The module; its exit frees the `SV_LEAK` shadow variables left.
 struct RustLivepatchShadowFix1;
 
-impl kernel::Module for RustLivepatchShadowFix1 {
-    fn init(module: &'static ThisModule) -> Result<Self> {
-        fix::PATCH.enable(module)?;
+impl livepatch::PatchModule for RustLivepatchShadowFix1 {
+    const PATCH: &'static livepatch::Patch = &fix::PATCH;
+
+    fn init(_module: &'static ThisModule) -> Result<Self> {
         Ok(Self)
     }
 }

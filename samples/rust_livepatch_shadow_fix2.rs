@@ -20,7 +20,7 @@ use livepatch::shadow::Shadow;
 use shadow_demo::{log_prevented_leak, Leak};
 
 module! {
-    type: RustLivepatchShadowFix2,
+    type: livepatch::Enabled<RustLivepatchShadowFix2>,
     name: "rust_livepatch_shadow_fix2",
     description: "Live patching demo for shadow variables, in Rust",
     license: "GPL",
@@ -29,7 +29,9 @@ module! {
 /// The `SV_COUNTER` shadow variable (`#define SV_COUNTER 2`): an `int`
 /// counter, atomic because shadow values are shared (`Shadow::get` gives a
 /// `&T`). Same size and layout as the C `int`; no destructor, as in C.
-static SV_COUNTER: Shadow<Atomic<i32>> = Shadow::new(2);
+// SAFETY: id 2 is the C fix2 sample's `SV_COUNTER`, an `int` (same size and
+// layout as `Atomic<i32>`, nothing to drop); only fix2 (C or Rust) uses it.
+static SV_COUNTER: Shadow<Atomic<i32>> = unsafe { Shadow::new(2) };
 
 /// `livepatch_fix2_dummy_leak_dtor()`: logs and frees the saved leak (the
 /// `KBox` is dropped after this: `kfree()`). Runs under the shadow core's
@@ -55,7 +57,10 @@ mod fix {
 
     /// The new `dummy_check()`: handles in-flight dummies; if they do not
     /// have a `SV_COUNTER` shadow variable yet, attaches a new one.
-    #[livepatch(object = "livepatch_shadow_mod", target = "dummy_check")]
+    // SAFETY: same signature as `dummy_check()` in
+    // samples/livepatch/livepatch-shadow-mod.c:
+    // `bool (struct dummy *, unsigned long)`.
+    #[unsafe(livepatch(object = "livepatch_shadow_mod", target = "dummy_check"))]
     unsafe extern "C" fn livepatch_fix2_dummy_check(d: *mut Dummy, jiffies: c_ulong) -> bool {
         // SAFETY: the victim calls this, as `dummy_check()`, with a dummy on
         // its list, holding the list's mutex: it stays allocated, and Rust
@@ -71,7 +76,10 @@ mod fix {
 
     /// The new `dummy_free()`: fix1's leak fix, then logs and detaches the
     /// `SV_COUNTER` shadow variable.
-    #[livepatch(object = "livepatch_shadow_mod", target = "dummy_free")]
+    // SAFETY: same signature as `dummy_free()` in
+    // samples/livepatch/livepatch-shadow-mod.c:
+    // `void (struct dummy *)`.
+    #[unsafe(livepatch(object = "livepatch_shadow_mod", target = "dummy_free"))]
     unsafe extern "C" fn livepatch_fix2_dummy_free(d: *mut Dummy) {
         const FUNC: &str = "livepatch_fix2_dummy_free";
         // SAFETY: the victim calls this, as `dummy_free()`, with a dummy that
@@ -101,9 +109,10 @@ mod fix {
 /// The module; its exit frees the `SV_COUNTER` shadow variables left.
 struct RustLivepatchShadowFix2;
 
-impl kernel::Module for RustLivepatchShadowFix2 {
-    fn init(module: &'static ThisModule) -> Result<Self> {
-        fix::PATCH.enable(module)?;
+impl livepatch::PatchModule for RustLivepatchShadowFix2 {
+    const PATCH: &'static livepatch::Patch = &fix::PATCH;
+
+    fn init(_module: &'static ThisModule) -> Result<Self> {
         Ok(Self)
     }
 }

@@ -2,8 +2,10 @@
 # Build the proc-macro crate (with the kernel's own rustc) and every Rust
 # livepatch module of this checkout against KDIR.
 #
-#   KDIR=/path/to/kernel/build scripts/build.sh [make args...]
+#   KDIR=/path/to/kernel/build scripts/build.sh [--dir DIR] [make args...]
 #
+# --dir DIR builds the modules of DIR (a Kbuild and its .rs files) instead
+# of this checkout's.
 # KDIR defaults to the cached test kernel (built on first use). A KDIR of
 # your own must be a configured and built tree with CONFIG_RUST=y and
 # CONFIG_LIVEPATCH=y.
@@ -11,6 +13,12 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
 top=$(dirname "$here")
+
+moddir=$top
+if [ "${1:-}" = --dir ]; then
+	moddir=$(cd "$2" && pwd)
+	shift 2
+fi
 
 RUSTC=${RUSTC:-/usr/bin/rustc}
 CARGO_FOR_KERNEL=${CARGO_FOR_KERNEL:-/usr/bin/cargo}
@@ -38,5 +46,5 @@ args=(RUSTC="$RUSTC" "BINDGEN=$BINDGEN")
 if grep -qx 'CONFIG_CC_IS_CLANG=y' "$KDIR/.config"; then
 	args+=("LLVM=${LLVM:--19}")
 fi
-make -C "$KDIR" M="$top" "${args[@]}" RUST_LIVEPATCH="$top" LIVEPATCH_MACROS="$macros" \
+make -C "$KDIR" M="$moddir" "${args[@]}" RUST_LIVEPATCH="$top" LIVEPATCH_MACROS="$macros" \
 	-j"$(nproc)" "$@"

@@ -13,7 +13,8 @@ mod fix {
     use kernel::ffi::c_int;
 
     /// The new `bench_target_fn()`.
-    #[livepatch(object = "bench_target")]
+    // SAFETY: same signature as `bench_target_fn()` in bench/modules/bench_target.c: `int (int)`.
+    #[unsafe(livepatch(object = "bench_target"))]
     unsafe extern "C" fn bench_target_fn(x: c_int) -> c_int {
         x ^ 2
     }

@@ -65,7 +65,10 @@ impl Dummy {
 pub(crate) type Leak = KBox<c_int>;
 
 /// `#define SV_LEAK 1` of both C samples.
-pub(crate) static SV_LEAK: Shadow<Leak> = Shadow::new(1);
+// SAFETY: id 1 is the C samples' `SV_LEAK`, whose values (`int *` from
+// `kmalloc()`, freed with `kfree()`) are exactly a `KBox<c_int>`; the C and
+// Rust fix1/fix2 samples are the only users of this id.
+pub(crate) static SV_LEAK: Shadow<Leak> = unsafe { Shadow::new(1) };
 
 /// The kernel's `jiffies` now.
 pub(crate) fn jiffies() -> c_ulong {

@@ -24,7 +24,9 @@ mod fix {
     static replace: livepatch::IntParam = livepatch::IntParam::new(0);
 
     /// The new `meminfo_proc_show()`.
-    #[livepatch]
+    // SAFETY: same signature as `meminfo_proc_show()` in fs/proc/meminfo.c:
+    // `int (struct seq_file *, void *)`.
+    #[unsafe(livepatch)]
     unsafe extern "C" fn meminfo_proc_show(m: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
         // SAFETY: called as the original, with the `seq_file` of a read.
         unsafe { crate::seq_patched::show(m, c"test_klp_atomic_replace") }

@@ -37,7 +37,10 @@ mod fix {
     type Demo = crate::log_callbacks::LogCallbacks<crate::PrePatchRet>;
 
     /// The new work function of test_klp_callbacks_busy.
-    #[livepatch(object = "test_klp_callbacks_busy", target = "busymod_work_func")]
+    // SAFETY: same signature as `busymod_work_func()` in
+    // tools/testing/selftests/livepatch/test_modules/test_klp_callbacks_busy.c:
+    // `void (struct work_struct *)`.
+    #[unsafe(livepatch(object = "test_klp_callbacks_busy", target = "busymod_work_func"))]
     unsafe extern "C" fn patched_work_func(_work: *mut bindings::work_struct) {
         pr_info!("patched_work_func\n");
     }

@@ -19,7 +19,9 @@ mod fix {
     };
 
     /// The new `cmdline_proc_show()`.
-    #[livepatch]
+    // SAFETY: same signature as `cmdline_proc_show()` in fs/proc/cmdline.c:
+    // `int (struct seq_file *, void *)`.
+    #[unsafe(livepatch)]
     unsafe extern "C" fn cmdline_proc_show(m: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
         // SAFETY: called as the original, with the `seq_file` of a read.
         unsafe { crate::seq_patched::show(m, c"test_klp_livepatch") }

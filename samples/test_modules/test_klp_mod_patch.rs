@@ -19,7 +19,10 @@ mod fix {
     };
 
     /// The new `test_klp_mod_target_show()`.
-    #[livepatch(object = "test_klp_mod_target")]
+    // SAFETY: same signature as `test_klp_mod_target_show()` in
+    // tools/testing/selftests/livepatch/test_modules/test_klp_mod_target.c:
+    // `int (struct seq_file *, void *)`.
+    #[unsafe(livepatch(object = "test_klp_mod_target"))]
     unsafe extern "C" fn test_klp_mod_target_show(
         m: *mut bindings::seq_file,
         _v: *mut c_void,

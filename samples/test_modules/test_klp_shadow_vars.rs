@@ -5,7 +5,7 @@
 //! and logs every call, with pointers replaced by stable ids (`PTR<n>`) so
 //! the log can be compared with the expected one. Not a livepatch itself.
 
-use core::{ffi::c_void, mem::MaybeUninit};
+use core::ffi::c_void;
 use kernel::{
     prelude::*,
     sync::atomic::{Atomic, Relaxed},
@@ -54,8 +54,11 @@ unsafe impl Sync for Field {}
 
 const SV_ID1: u64 = 0x1234;
 const SV_ID2: u64 = 0x1235;
-static SV1: Shadow<Field> = Shadow::new(SV_ID1);
-static SV2: Shadow<Field> = Shadow::new(SV_ID2);
+// SAFETY: only this test module uses these ids (as the C test does), and
+// only with `Field` values.
+static SV1: Shadow<Field> = unsafe { Shadow::new(SV_ID1) };
+// SAFETY: as for `SV1`.
+static SV2: Shadow<Field> = unsafe { Shadow::new(SV_ID2) };
 const NUM_OBJS: usize = 3;
 
 /// An object to attach shadow data to (the size of the C test's).
@@ -78,11 +81,10 @@ fn shadow_get<'a>(sv: &Shadow<Field>, obj: &'a TestObject) -> Option<&'a Field> 
     v
 }
 
-/// The constructor: stores `var` in the new shadow value.
-fn shadow_ctor(slot: &mut MaybeUninit<Field>, var: Field) -> Result {
-    let sv = slot.write(var);
+/// The constructor: `var` is the new shadow value, which will live at `sv`.
+fn shadow_ctor(sv: *const Field, var: Field) -> Result<Field> {
     pr_info!("shadow_ctor: PTR{} -> PTR{}\n", ptr_id(sv), ptr_id(var.0));
-    Ok(())
+    Ok(var)
 }
 
 fn log_alloc(func: &str, obj: &TestObject, sv: &Shadow<Field>, var: Field, v: Option<&Field>) {
@@ -100,7 +102,7 @@ fn log_alloc(func: &str, obj: &TestObject, sv: &Shadow<Field>, var: Field, v: Op
 
 fn shadow_alloc<'a>(sv: &Shadow<Field>, obj: &'a TestObject, var: Field) -> Option<&'a Field> {
     let v = sv
-        .alloc_with(obj, Gfp::Kernel, |_, slot| shadow_ctor(slot, var))
+        .alloc_with(obj, Gfp::Kernel, |_, sv| shadow_ctor(sv, var))
         .ok();
     log_alloc("shadow_alloc", obj, sv, var, v);
     v
@@ -112,7 +114,7 @@ fn shadow_get_or_alloc<'a>(
     var: Field,
 ) -> Option<&'a Field> {
     let v = sv
-        .get_or_alloc_with(obj, Gfp::Kernel, |_, slot| shadow_ctor(slot, var))
+        .get_or_alloc_with(obj, Gfp::Kernel, |_, sv| shadow_ctor(sv, var))
         .ok();
     log_alloc("shadow_get_or_alloc", obj, sv, var, v);
     v

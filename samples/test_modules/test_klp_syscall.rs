@@ -17,7 +17,7 @@ use kernel::{
 };
 
 module! {
-    type: TestKlpSyscall,
+    type: livepatch::Enabled<TestKlpSyscall>,
     name: "test_klp_syscall",
     authors: [
         "Libor Pechacek <lpechacek@suse.cz>",
@@ -50,7 +50,10 @@ mod fix {
     /// getpid does. A compare-and-exchange per slot instead of C's mutex:
     /// each listed pid is still counted exactly once.
     #[cfg(target_arch = "x86_64")]
-    #[livepatch(target = "__x64_sys_getpid")]
+    // SAFETY: same signature as the syscall wrapper `__x64_sys_getpid()` that
+    // `SYSCALL_DEFINE0(getpid)` generates (kernel/sys.c):
+    // `long (const struct pt_regs *)`.
+    #[unsafe(livepatch(target = "__x64_sys_getpid"))]
     unsafe extern "C" fn lp_sys_getpid(_regs: *const bindings::pt_regs) -> c_long {
         let current = kernel::current!();
         let pid = current.pid();
@@ -112,8 +115,10 @@ unsafe impl Send for TestKlpSyscall {}
 // SAFETY: `&TestKlpSyscall` gives no access to the kobject.
 unsafe impl Sync for TestKlpSyscall {}
 
-impl kernel::Module for TestKlpSyscall {
-    fn init(module: &'static ThisModule) -> Result<Self> {
+impl livepatch::PatchModule for TestKlpSyscall {
+    const PATCH: &'static livepatch::Patch = &fix::PATCH;
+
+    fn init(_module: &'static ThisModule) -> Result<Self> {
         // SAFETY: `kernel_kobj` is the kernel's /sys/kernel kobject, set at
         // boot; the name is a C string.
         let kobj = unsafe {
@@ -139,8 +144,6 @@ impl kernel::Module for TestKlpSyscall {
         }
         NPIDS.store(n as u32, Relaxed);
         NPIDS_PENDING.store(n as u32, Relaxed);
-
-        fix::PATCH.enable(module)?;
         Ok(this)
     }
 }

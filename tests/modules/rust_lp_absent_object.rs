@@ -19,6 +19,7 @@ mod fix {
     }
 
     /// Would replace a function of a module no kernel has.
-    #[livepatch(object = "rust_lp_never_loaded", target = "rust_lp_never_loaded_fn")]
+    // SAFETY: never called: the target module never loads.
+    #[unsafe(livepatch(object = "rust_lp_never_loaded", target = "rust_lp_never_loaded_fn"))]
     unsafe extern "C" fn replacement() {}
 }

@@ -13,6 +13,7 @@
 )]
 mod fix {
     /// Never installed: the lookup fails first.
-    #[livepatch(target = "c_start")]
+    // SAFETY: never called: the core refuses the ambiguous name before patching.
+    #[unsafe(livepatch(target = "c_start"))]
     unsafe extern "C" fn replacement() {}
 }

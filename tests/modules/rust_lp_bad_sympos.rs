@@ -11,6 +11,7 @@
 )]
 mod fix {
     /// Never installed: the lookup fails first.
-    #[livepatch(target = "c_start", sympos = 3)]
+    // SAFETY: never called: the core finds no third `c_start`.
+    #[unsafe(livepatch(target = "c_start", sympos = 3))]
     unsafe extern "C" fn replacement() {}
 }

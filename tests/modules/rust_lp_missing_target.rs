@@ -13,6 +13,7 @@
 )]
 mod fix {
     /// Would replace a function no kernel has.
-    #[livepatch(target = "rust_livepatch_no_such_function")]
+    // SAFETY: never called: the target does not exist, so the core refuses the patch.
+    #[unsafe(livepatch(target = "rust_livepatch_no_such_function"))]
     unsafe extern "C" fn replacement() {}
 }
