@@ -7,6 +7,7 @@
 //! privilege check go through [`kernel::Kernel`], so the commands can be
 //! tested without a kernel.
 
+pub mod btf;
 pub mod cli;
 pub mod commands;
 pub mod descriptors;
