@@ -18,6 +18,7 @@ pub mod kernel;
 pub mod kmsg;
 pub mod kofile;
 pub mod livepatch;
+pub mod signature;
 pub mod sys;
 pub mod tasks;
 pub mod wait;
