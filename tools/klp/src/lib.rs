@@ -10,6 +10,7 @@
 pub mod btf;
 pub mod cli;
 pub mod commands;
+pub mod compare;
 pub mod declared;
 pub mod descriptors;
 pub mod error;
