@@ -20,6 +20,7 @@ pub mod kernel;
 pub mod kmsg;
 pub mod kofile;
 pub mod livepatch;
+pub mod scaffold;
 pub mod signature;
 pub mod sys;
 pub mod tasks;
