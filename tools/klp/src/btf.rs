@@ -454,14 +454,6 @@ impl Btf {
             .collect()
     }
 
-    /// The first struct or union named `name` (their tag), if any.
-    pub fn aggregate_named(&self, name: &str) -> Option<Type<'_>> {
-        self.own_ids()
-            .filter_map(|id| self.get(id))
-            .find(|t| matches!(t.kind, Kind::Struct | Kind::Union) && t.name == name)
-            .or_else(|| self.base.as_ref()?.aggregate_named(name))
-    }
-
     /// A func proto's parameters as (name, type id); `...` is left out and
     /// reported by the bool.
     pub fn params(&self, proto: &Type<'_>) -> (Vec<(String, u32)>, bool) {

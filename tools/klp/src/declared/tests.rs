@@ -114,6 +114,16 @@ fn records_emitted_by_global_asm_read_back() {
     assert_eq!(records.declared, emitted());
     // And the writer produces the same bytes.
     assert_eq!(write(&emitted(), false), section.data().unwrap());
+    // End to end: the emitted record of the sample's signature fits the
+    // fixture kernel's BTF (whose struct seq_file is 24 bytes too).
+    let path = format!("{}/tests/fixtures/btf/base.btf", env!("CARGO_MANIFEST_DIR"));
+    let btf = crate::btf::Btf::parse(std::fs::read(path).unwrap()).unwrap();
+    let d = &records.declared[0];
+    let found = crate::signature::lookup(&btf, &d.target).unwrap();
+    assert_eq!(
+        crate::compare::check(d, &found, "base.btf"),
+        Default::default()
+    );
 }
 
 #[test]
