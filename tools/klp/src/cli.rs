@@ -58,6 +58,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a patch directory (Kbuild and NAME.rs) for replacing FUNCTION,
+    /// with its exact signature from the kernel's BTF.
+    New(NewArgs),
     /// Per-task patch state summary and the transition in progress.
     Status {
         /// List every task with its state.
@@ -83,6 +86,35 @@ pub struct LoadArgs {
     pub all: Option<PathBuf>,
     #[command(flatten)]
     pub wait: WaitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The C function to replace.
+    pub function: String,
+    /// The directory to write (default: ./NAME).
+    pub dir: Option<PathBuf>,
+    /// The module FUNCTION is in (default: vmlinux).
+    #[arg(long, value_name = "MODULE")]
+    pub object: Option<String>,
+    /// The module to generate (default: fix_FUNCTION).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// BTF to read FUNCTION's signature from: raw BTF or an ELF file with
+    /// .BTF (default: /sys/kernel/btf/vmlinux, or /sys/kernel/btf/MODULE).
+    #[arg(long, value_name = "PATH")]
+    pub btf: Option<PathBuf>,
+    /// vmlinux's BTF, the base of a module's (default:
+    /// /sys/kernel/btf/vmlinux).
+    #[arg(long, value_name = "PATH")]
+    pub vmlinux_btf: Option<PathBuf>,
+    /// A kernel build tree: its generated Rust bindings say which types
+    /// kernel::bindings has (others become opaque pointers).
+    #[arg(long, value_name = "DIR")]
+    pub kdir: Option<PathBuf>,
+    /// A kernel source tree to find FUNCTION's definition in (file:line).
+    #[arg(long, value_name = "DIR")]
+    pub source: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -139,6 +171,22 @@ mod tests {
         };
         assert_eq!(a.all.unwrap(), PathBuf::from("/var/lib/klp/7.2.13"));
         assert!(a.wait.no_progress);
+    }
+
+    #[test]
+    fn new_takes_a_function_and_options() {
+        let cli = Cli::try_parse_from([
+            "klp", "new", "mod_fn", "dir", "--object", "m", "--btf", "m.ko",
+        ])
+        .unwrap();
+        let Command::New(a) = cli.command else {
+            panic!()
+        };
+        assert_eq!(a.function, "mod_fn");
+        assert_eq!(a.dir.unwrap(), PathBuf::from("dir"));
+        assert_eq!(a.object.as_deref(), Some("m"));
+        assert_eq!(a.btf.unwrap(), PathBuf::from("m.ko"));
+        assert!(Cli::try_parse_from(["klp", "new"]).is_err());
     }
 
     #[test]

@@ -7,8 +7,11 @@
 //! privilege check go through [`kernel::Kernel`], so the commands can be
 //! tested without a kernel.
 
+pub mod btf;
 pub mod cli;
 pub mod commands;
+pub mod compare;
+pub mod declared;
 pub mod descriptors;
 pub mod error;
 pub mod fit;
@@ -17,6 +20,8 @@ pub mod kernel;
 pub mod kmsg;
 pub mod kofile;
 pub mod livepatch;
+pub mod scaffold;
+pub mod signature;
 pub mod sys;
 pub mod tasks;
 pub mod wait;

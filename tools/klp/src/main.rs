@@ -49,6 +49,20 @@ fn run(cli: Cli) -> Result<()> {
             &mut io::stderr(),
         ),
         Command::Info { file, json } => commands::info(&ctx(None), file, *json, out),
+        Command::New(a) => commands::new(
+            &cli.root,
+            &commands::NewOptions {
+                function: a.function.clone(),
+                object: a.object.clone(),
+                dir: a.dir.clone(),
+                name: a.name.clone(),
+                btf: a.btf.clone(),
+                vmlinux_btf: a.vmlinux_btf.clone(),
+                kdir: a.kdir.clone(),
+                source: a.source.clone(),
+            },
+            out,
+        ),
         Command::Status { all, json } => commands::status(&ctx(None), *all, *json, out),
     }
 }

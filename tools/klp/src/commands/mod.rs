@@ -4,12 +4,14 @@ mod disable;
 mod info;
 mod list;
 mod load;
+mod new;
 mod status;
 
 pub use disable::{disable, force, unload};
 pub use info::info;
 pub use list::list;
 pub use load::{load_all, load_file, Loaded};
+pub use new::{new, NewOptions};
 pub use status::status;
 
 use crate::error::{Error, Result};

@@ -1,6 +1,7 @@
 //! Test doubles: a fake sysfs/procfs tree, a fake kernel, synthetic `.ko`
 //! files.
 
+pub mod btf;
 mod fake_kernel;
 mod fake_root;
 mod ko;

@@ -1,0 +1,33 @@
+use super::*;
+
+#[test]
+fn bindings_names() {
+    let Bindings::Known(names) = Bindings::parse(
+        "pub struct seq_file {\npub union key {\npub type gfp_t = ffi::c_uint;\n    pub struct \
+         nested {\npub fn f();\n",
+    ) else {
+        panic!()
+    };
+    let mut names: Vec<_> = names.into_iter().collect();
+    names.sort();
+    assert_eq!(names, ["gfp_t", "key", "seq_file"]);
+}
+
+#[test]
+fn parameter_names_rust_can_take() {
+    assert_eq!(rust_ident("m", 1), "m");
+    assert_eq!(rust_ident("type", 1), "r#type");
+    assert_eq!(rust_ident("self", 1), "self_");
+    assert_eq!(rust_ident("", 3), "arg3");
+}
+
+#[test]
+fn doc_lines_wrap_at_100_columns_outside_code_spans() {
+    let text = format!("{} `a b c` end", "word ".repeat(19));
+    let out = doc("//! ", &text);
+    assert_eq!(
+        out,
+        format!("//! {}\n//! `a b c` end\n", "word ".repeat(19).trim_end())
+    );
+    assert!(out.lines().all(|l| l.len() <= 100));
+}
