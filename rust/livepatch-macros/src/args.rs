@@ -345,6 +345,15 @@ fn object_value(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
     Ok(v)
 }
 
+/// A flag: `key` alone, or `key = true | false`.
+fn flag_value(meta: &ParseNestedMeta<'_>) -> syn::Result<bool> {
+    if meta.input.peek(Token![=]) {
+        let b: LitBool = meta.value()?.parse()?;
+        return Ok(b.value);
+    }
+    Ok(true)
+}
+
 fn sympos_value(meta: &ParseNestedMeta<'_>) -> syn::Result<(u64, Span)> {
     let lit: LitInt = meta.value()?.parse()?;
     if !matches!(lit.suffix(), "" | "u64" | "usize") {
@@ -365,6 +374,9 @@ keys! {
         object: LitStr => object_value,
         /// `sympos = N`: which of several same-named local symbols.
         sympos: (u64, Span) => sympos_value,
+        /// `unchecked_signature`: the target may be absent from the
+        /// kernel's BTF (`klp` then takes the signature on trust).
+        unchecked_signature: bool => flag_value,
     }
 }
 

@@ -72,6 +72,16 @@ pub(crate) fn patch_for(
     let mut generated = descriptors(&model, &args);
     generated.extend(model.params.iter().flat_map(param));
     generated.extend(model.replacements().flat_map(entry));
+    generated.extend(model.objects.iter().flat_map(|o| {
+        let object = o.name.as_ref().map_or("vmlinux".to_string(), LitStr::value);
+        o.funcs.iter().map(move |r| signature_record(r, &object))
+    }));
+    if model.replacements().next().is_some() {
+        generated.push(parse_quote! {
+            #[allow(unused_imports)]
+            use ::livepatch::abi::Fallback as _;
+        });
+    }
     generated.extend(symbols(&model));
     let (_, items) = module
         .content
@@ -243,6 +253,142 @@ fn binding_check(r: &Replacement) -> Option<Item> {
             };
         };
     })
+}
+
+/// A string for the assembler, inside `global_asm!`'s format string.
+fn asm_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '\\' | '"' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '{' => out.push_str("{{"),
+            '}' => out.push_str("}}"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A type as written, compactly: `*mut bindings::seq_file`.
+fn spelling(ty: &syn::Type) -> String {
+    let s = quote!(#ty).to_string();
+    let mut s = s
+        .replace(" :: ", "::")
+        .replace(":: ", "::")
+        .replace("* mut ", "*mut ")
+        .replace("* const ", "*const ")
+        .replace(" < ", "<")
+        .replace("< ", "<")
+        .replace(" >", ">")
+        .replace(" ,", ",")
+        .replace("& ", "&")
+        .replace(" (", "(")
+        .replace("( ", "(")
+        .replace(" )", ")");
+    if s.starts_with("::") {
+        s.remove(0);
+        s.remove(0);
+    }
+    s
+}
+
+/// The last segment of a path type.
+fn last_segment(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| args::ident_name(&s.ident)),
+        syn::Type::Paren(p) => last_segment(&p.elem),
+        syn::Type::Group(g) => last_segment(&g.elem),
+        _ => None,
+    }
+}
+
+/// What the pointer type `ty` (written `*mut P` / `*const P`) points to.
+fn pointee(ty: &syn::Type) -> Option<&syn::Type> {
+    match ty {
+        syn::Type::Ptr(p) => Some(&p.elem),
+        syn::Type::Paren(p) => pointee(&p.elem),
+        syn::Type::Group(g) => pointee(&g.elem),
+        _ => None,
+    }
+}
+
+/// The record of a replacement's signature that `klp` checks against the
+/// kernel's BTF: format version 1 of tools/klp/src/declared.rs, in the
+/// section `.rust_livepatch.signatures`, which the kernel does not load.
+fn signature_record(r: &Replacement, object: &str) -> Item {
+    let mut lines: Vec<String> = vec![
+        ".pushsection .rust_livepatch.signatures,\"\",@progbits".into(),
+        ".ascii \"RLPS\"".into(),
+        format!(".byte 1, {}", u8::from(r.unchecked)),
+        format!(".short {}", r.sig.inputs.len()),
+        ".long 3f - 2f".into(),
+        "2:".into(),
+        format!(".asciz {}", asm_string(object)),
+        format!(".asciz {}", asm_string(&r.target.value())),
+        format!(".long {}", r.sympos),
+        format!(".asciz {}", asm_string(&args::ident_name(&r.ident))),
+    ];
+    let mut operands: Vec<TokenStream> = Vec::new();
+    let mut ty_record = |n: usize, ty: &syn::Type, lines: &mut Vec<String>| {
+        let (c, s, pc, z, pz) = (
+            format_ident!("c{}", n),
+            format_ident!("s{}", n),
+            format_ident!("pc{}", n),
+            format_ident!("z{}", n),
+            format_ident!("pz{}", n),
+        );
+        operands.push(quote! {
+            #c = const ::livepatch::abi::Probe::<#ty>::CLASS,
+            #s = const ::livepatch::abi::Probe::<#ty>::SIGNED,
+            #z = const ::core::mem::size_of::<#ty>(),
+        });
+        let name = match pointee(ty) {
+            Some(p) => {
+                operands.push(quote! {
+                    #pc = const ::livepatch::abi::Probe::<#p>::CLASS,
+                    #pz = const ::core::mem::size_of::<#p>(),
+                });
+                lines.push(format!(".byte {{{c}}}, {{{s}}}, {{{pc}}}, 0"));
+                lines.push(format!(".long {{{z}}}, {{{pz}}}"));
+                last_segment(p)
+            }
+            None => {
+                lines.push(format!(".byte {{{c}}}, {{{s}}}, 255, 0"));
+                lines.push(format!(".long {{{z}}}, 0xffffffff"));
+                last_segment(ty)
+            }
+        };
+        lines.push(format!(".asciz {}", asm_string(&spelling(ty))));
+        lines.push(format!(".asciz {}", asm_string(&name.unwrap_or_default())));
+    };
+    let unit: syn::Type = parse_quote!(());
+    let ret = match &r.sig.output {
+        // `-> !` is a C `void` function that does not return.
+        syn::ReturnType::Type(_, t) if !matches!(**t, syn::Type::Never(_)) => &**t,
+        _ => &unit,
+    };
+    ty_record(0, ret, &mut lines);
+    for (i, input) in r.sig.inputs.iter().enumerate() {
+        let syn::FnArg::Typed(t) = input else {
+            continue;
+        };
+        let name = match &*t.pat {
+            syn::Pat::Ident(p) => args::ident_name(&p.ident),
+            _ => "_".into(),
+        };
+        lines.push(format!(".asciz {}", asm_string(&name)));
+        ty_record(i + 1, &t.ty, &mut lines);
+    }
+    lines.push("3:".into());
+    lines.push(".popsection".into());
+    parse_quote! {
+        #[cfg(target_arch = "x86_64")]
+        ::core::arch::global_asm!(#(#lines),*, #(#operands)*);
+    }
 }
 
 fn c_str(lit: &LitStr) -> Literal {
@@ -531,6 +677,34 @@ mod tests {
             "type replacement_signature = unsafe extern \"C\" fn (* mut u8) -> i32 ;",
             "use :: kernel :: bindings :: * ;",
             "let _ : replacement_signature = cmdline_proc_show ;",
+        ] {
+            assert!(out.contains(want), "missing `{want}` in:\n{out}");
+        }
+    }
+
+    #[test]
+    fn signature_records() {
+        let out = expand(
+            quote!(),
+            quote! {
+                mod fix {
+                    #[unsafe(livepatch(object = "m", target = "t", sympos = 2, unchecked_signature))]
+                    unsafe extern "C" fn f(m: *mut bindings::seq_file, _: u8, r#type: Option<unsafe extern "C" fn(*mut u8) -> c_int>) -> ! { loop {} }
+                }
+            },
+        );
+        for want in [
+            r#"".pushsection .rust_livepatch.signatures,\"\",@progbits" , ".ascii \"RLPS\"" , ".byte 1, 1" , ".short 3""#,
+            r#"".asciz \"m\"" , ".asciz \"t\"" , ".long 2" , ".asciz \"f\"""#,
+            // The return: `!` is void.
+            r#"".byte {c0}, {s0}, 255, 0" , ".long {z0}, 0xffffffff" , ".asciz \"()\"" , ".asciz \"\"""#,
+            r#"".asciz \"m\"" , ".byte {c1}, {s1}, {pc1}, 0" , ".long {z1}, {pz1}" , ".asciz \"*mut bindings::seq_file\"" , ".asciz \"seq_file\"""#,
+            r#"".asciz \"_\"" , ".byte {c2}, {s2}, 255, 0""#,
+            r#"".asciz \"type\"""#,
+            r#"".asciz \"Option<unsafe extern \\\"C\\\" fn(*mut u8) -> c_int>\"""#,
+            "pc1 = const :: livepatch :: abi :: Probe :: < bindings :: seq_file > :: CLASS",
+            "z2 = const :: core :: mem :: size_of :: < u8 > ()",
+            "use :: livepatch :: abi :: Fallback as _ ;",
         ] {
             assert!(out.contains(want), "missing `{want}` in:\n{out}");
         }

@@ -25,6 +25,8 @@ pub(crate) struct Replacement {
     /// Whether its symbol name is the user's (`#[no_mangle]`,
     /// `#[export_name]`).
     pub(crate) named: bool,
+    /// `unchecked_signature`: the target may be absent from BTF.
+    pub(crate) unchecked: bool,
 }
 
 /// A non-exported function or variable of a patched object, declared in a
@@ -456,6 +458,7 @@ fn replacement(f: &ItemFn, found: &Found) -> syn::Result<(Option<LitStr>, Replac
     errors.finish()?;
     let object = args.object.filter(|o| o.value() != names::VMLINUX);
     let sympos = args.sympos.map_or(0, |(v, _)| v);
+    let unchecked = args.unchecked_signature.unwrap_or(false);
     let named = f
         .attrs
         .iter()
@@ -468,6 +471,7 @@ fn replacement(f: &ItemFn, found: &Found) -> syn::Result<(Option<LitStr>, Replac
             sympos,
             sig: f.sig.clone(),
             named,
+            unchecked,
         },
         span,
     ))

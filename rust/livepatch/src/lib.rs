@@ -35,6 +35,8 @@
 /// The prefix of this crate's own kernel log lines.
 const __LOG_PREFIX: &[u8] = b"rust_livepatch\0";
 
+#[doc(hidden)]
+pub mod abi;
 pub mod bindings;
 mod callbacks;
 mod func;
