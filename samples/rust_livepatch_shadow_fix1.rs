@@ -15,8 +15,8 @@ mod shadow_demo;
 use kernel::prelude::*;
 use shadow_demo::{log_prevented_leak, Leak, SV_LEAK};
 
-module! {
-    type: livepatch::Enabled<RustLivepatchShadowFix1>,
+livepatch::module! {
+    type: RustLivepatchShadowFix1,
     name: "rust_livepatch_shadow_fix1",
     description: "Live patching demo for shadow variables, in Rust",
     license: "GPL",

@@ -19,8 +19,8 @@ use kernel::{prelude::*, sync::atomic::Atomic};
 use livepatch::shadow::Shadow;
 use shadow_demo::{log_prevented_leak, Leak};
 
-module! {
-    type: livepatch::Enabled<RustLivepatchShadowFix2>,
+livepatch::module! {
+    type: RustLivepatchShadowFix2,
     name: "rust_livepatch_shadow_fix2",
     description: "Live patching demo for shadow variables, in Rust",
     license: "GPL",

@@ -16,8 +16,8 @@ use kernel::{
     sync::atomic::{Atomic, Relaxed},
 };
 
-module! {
-    type: livepatch::Enabled<TestKlpSyscall>,
+livepatch::module! {
+    type: TestKlpSyscall,
     name: "test_klp_syscall",
     authors: [
         "Libor Pechacek <lpechacek@suse.cz>",

@@ -22,9 +22,9 @@ mod fix {
     // `int (struct seq_file *, void *)`.
     #[unsafe(livepatch)]
     unsafe extern "C" fn version_proc_show(m: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
-        // SAFETY: `m` is the seq_file of the read in progress; the string is
-        // a C string.
-        unsafe { bindings::seq_puts(m, c"rust_lp_other\n".as_ptr().cast()) };
+        // SAFETY: `m` is the seq_file of the read in progress; the format
+        // is a C string whose one `%s` gets a C string.
+        unsafe { bindings::seq_printf(m, c"%s\n".as_ptr().cast(), c"rust_lp_other".as_ptr()) };
         0
     }
 }

@@ -41,9 +41,9 @@ mod fix {
                 unsafe { bindings::msleep(ms) };
             }
         }
-        // SAFETY: `m` is the seq_file of the read in progress; the string is
-        // a C string.
-        unsafe { bindings::seq_puts(m, c"rust_lp_sleepy\n".as_ptr().cast()) };
+        // SAFETY: `m` is the seq_file of the read in progress; the format
+        // is a C string whose one `%s` gets a C string.
+        unsafe { bindings::seq_printf(m, c"%s\n".as_ptr().cast(), c"rust_lp_sleepy".as_ptr()) };
         0
     }
 
@@ -61,7 +61,7 @@ mod fix {
             }
         }
         // SAFETY: as in `sleep_and_show()`.
-        unsafe { bindings::seq_puts(m, c"rust_lp_sleepy\n".as_ptr().cast()) };
+        unsafe { bindings::seq_printf(m, c"%s\n".as_ptr().cast(), c"rust_lp_sleepy".as_ptr()) };
         0
     }
 }

@@ -189,7 +189,7 @@ impl PatchArgs {
                         format!(
                             "`{key}` is a module key: it needs `license` (and the macro then \
                              writes the module); without the module keys, write your own \
-                             `module!` with `livepatch::Enabled`"
+                             `livepatch::module!`"
                         ),
                     ));
                 }

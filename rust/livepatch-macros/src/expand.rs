@@ -318,10 +318,10 @@ fn pointee(ty: &syn::Type) -> Option<&syn::Type> {
 
 /// The record of a replacement's signature that `klp` checks against the
 /// kernel's BTF: format version 1 of tools/klp/src/declared.rs, in the
-/// section `.rust_livepatch.signatures`, which the kernel does not load.
+/// section `.note.rust_livepatch.signatures`, which the kernel does not load.
 fn signature_record(r: &Replacement, object: &str) -> Item {
     let mut lines: Vec<String> = vec![
-        ".pushsection .rust_livepatch.signatures,\"\",@progbits".into(),
+        ".pushsection .note.rust_livepatch.signatures,\"\",@progbits".into(),
         ".ascii \"RLPS\"".into(),
         format!(".byte 1, {}", u8::from(r.unchecked)),
         format!(".short {}", r.sig.inputs.len()),
@@ -628,8 +628,8 @@ fn kernel_module(m: &ModuleArgs, patch_mod: &syn::Ident) -> TokenStream {
     let authors = (!authors.is_empty()).then(|| quote!(authors: [#(#authors),*],));
     let description = description.as_ref().map(|d| quote!(description: #d,));
     quote! {
-        ::kernel::prelude::module! {
-            type: ::livepatch::Enabled<#patch_mod::__LivepatchModule>,
+        ::livepatch::module! {
+            type: #patch_mod::__LivepatchModule,
             name: #name,
             #authors
             #description
@@ -671,7 +671,7 @@ mod tests {
             "Patch :: new (& __LIVEPATCH_OBJECTS , & __LIVEPATCH_STATES , false , :: core :: option :: Option :: None)",
             r#"* b"livepatch=Y\0""#,
             r#"name : "rust_livepatch_sample""#,
-            "type : :: livepatch :: Enabled < fix :: __LivepatchModule >",
+            ":: livepatch :: module ! { type : fix :: __LivepatchModule ,",
             "impl :: livepatch :: PatchModule for __LivepatchModule",
             // The binding check.
             "type replacement_signature = unsafe extern \"C\" fn (* mut u8) -> i32 ;",
@@ -694,7 +694,7 @@ mod tests {
             },
         );
         for want in [
-            r#"".pushsection .rust_livepatch.signatures,\"\",@progbits" , ".ascii \"RLPS\"" , ".byte 1, 1" , ".short 3""#,
+            r#"".pushsection .note.rust_livepatch.signatures,\"\",@progbits" , ".ascii \"RLPS\"" , ".byte 1, 1" , ".short 3""#,
             r#"".asciz \"m\"" , ".asciz \"t\"" , ".long 2" , ".asciz \"f\"""#,
             // The return: `!` is void.
             r#"".byte {c0}, {s0}, 255, 0" , ".long {z0}, 0xffffffff" , ".asciz \"()\"" , ".asciz \"\"""#,

@@ -52,8 +52,8 @@ use proc_macro::TokenStream;
 ///   from the file Kbuild builds, and if given it must be that name),
 ///   `authors = ["...", ...]`, `description`, and `exit = f` (`fix::f()` runs
 ///   at module exit, once the patch is disabled and the module removed).
-///   Without them, write your own `module!` with
-///   `type: livepatch::Enabled<T>` where `T: livepatch::PatchModule`.
+///   Without them, write your own `livepatch::module! { type: T, ... }`
+///   where `T: livepatch::PatchModule`.
 ///
 /// # Items inside the module
 ///

@@ -5,7 +5,7 @@
 //! format is documented in tools/klp/src/declared.rs).
 //!
 //! The macro emits, per replacement, a record in the non-loaded section
-//! `.rust_livepatch.signatures` with `global_asm!` whose `const` operands
+//! `.note.rust_livepatch.signatures` with `global_asm!` whose `const` operands
 //! are [`Probe::<T>::CLASS`](Probe) and friends: what each type is (integer,
 //! pointer, ...), its size and signedness, computed by the compiler.
 

@@ -200,8 +200,8 @@ fn module_name(module: &'static ThisModule) -> &'static CStr {
 }
 
 /// A kernel module whose init ends by enabling its livepatch: what a module
-/// written with its own `module!` implements (the patch macro with module
-/// keys writes it for you).
+/// written with [`livepatch::module!`](crate::module) implements (the patch
+/// macro with module keys writes both for you).
 ///
 /// ```ignore
 /// struct MyFix { /* what init sets up, dropped at module exit */ }
@@ -211,7 +211,7 @@ fn module_name(module: &'static ThisModule) -> &'static CStr {
 ///     fn init(module: &'static ThisModule) -> Result<Self> { /* ... */ }
 /// }
 ///
-/// module! { type: livepatch::Enabled<MyFix>, name: "my_fix", license: "GPL" }
+/// livepatch::module! { type: MyFix, name: "my_fix", license: "GPL" }
 /// ```
 pub trait PatchModule: Sized + Send + Sync {
     /// The patch the module enables.
@@ -223,14 +223,33 @@ pub trait PatchModule: Sized + Send + Sync {
     fn init(module: &'static ThisModule) -> Result<Self>;
 }
 
-/// The `module!` type of a [`PatchModule`]: its init runs the module's init,
-/// then enables the patch as the very last step, so that no error can make
-/// the loader free the module while the patch is live.
+/// A [`PatchModule`] whose patch is enabled: the value the module's
+/// `module!` type holds (see [`livepatch::module!`](crate::module)).
 pub struct Enabled<M: PatchModule> {
     module: M,
 }
 
 impl<M: PatchModule> Enabled<M> {
+    /// Runs the module's init, then enables the patch as the very last step,
+    /// so that no error can make the loader free the module while the patch
+    /// is live.
+    ///
+    /// # Safety
+    ///
+    /// Called only as the whole of the init of `module`, the module `M` is
+    /// built into: [`livepatch::module!`](crate::module) generates that
+    /// call; nothing fallible may follow it.
+    #[doc(hidden)]
+    pub unsafe fn init(module: &'static ThisModule) -> Result<Self> {
+        let m = M::init(module)?;
+        // SAFETY: this is the init of `module`, which `M::PATCH` is built
+        // into (a `PatchModule` names its own patch), and nothing fallible
+        // follows (the caller's guarantee). If enabling fails, `m` is
+        // dropped: the module's cleanup.
+        unsafe { M::PATCH.enable(module) }?;
+        Ok(Self { module: m })
+    }
+
     /// The module's own value.
     #[inline]
     pub fn get(&self) -> &M {
@@ -238,14 +257,33 @@ impl<M: PatchModule> Enabled<M> {
     }
 }
 
-impl<M: PatchModule> kernel::Module for Enabled<M> {
-    fn init(module: &'static ThisModule) -> Result<Self> {
-        let m = M::init(module)?;
-        // SAFETY: this runs in the init of `module`, which `M::PATCH` is
-        // built into (a `PatchModule` names its own patch), and nothing
-        // fallible follows: the `module!` init stores the value and returns
-        // 0. If enabling fails, `m` is dropped (the module's cleanup).
-        unsafe { M::PATCH.enable(module) }?;
-        Ok(Self { module: m })
-    }
+/// The kernel module of a livepatch written by hand: the kernel's `module!`
+/// for a type implementing [`PatchModule`], whose init runs `T::init` and
+/// then enables `T::PATCH`, last. Takes the keys of `module!`.
+///
+/// ```ignore
+/// livepatch::module! {
+///     type: MyFix,
+///     name: "my_fix",
+///     license: "GPL",
+/// }
+/// ```
+#[macro_export]
+macro_rules! module {
+    (type: $t:ty, $($rest:tt)*) => {
+        #[doc(hidden)]
+        struct __LivepatchModule($crate::Enabled<$t>);
+
+        impl ::kernel::Module for __LivepatchModule {
+            fn init(module: &'static ::kernel::ThisModule) -> ::kernel::error::Result<Self> {
+                // SAFETY: this is the whole of the module's init.
+                ::core::result::Result::Ok(Self(unsafe { $crate::Enabled::<$t>::init(module) }?))
+            }
+        }
+
+        ::kernel::prelude::module! {
+            type: __LivepatchModule,
+            $($rest)*
+        }
+    };
 }

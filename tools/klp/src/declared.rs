@@ -4,9 +4,10 @@
 //!
 //! # The record format (version 1)
 //!
-//! Records live in the section [`SECTION`] (`.rust_livepatch.signatures`),
+//! Records live in the section [`SECTION`] (`.note.rust_livepatch.signatures`),
 //! a `SHT_PROGBITS` section *without* `SHF_ALLOC`: the linker keeps it in the
-//! `.ko`, the kernel does not load it. The macro emits one record per
+//! `.ko`, the kernel does not load it, `strip --strip-debug` keeps it, and
+//! modpost accepts a non-allocated section named `.note*` without a warning. The macro emits one record per
 //! replacement with `core::arch::global_asm!`; records follow each other with
 //! no alignment or padding (`ld -r` may concatenate several crates'), in the
 //! byte order of the target (the ELF header's). Strings are NUL-terminated
@@ -14,7 +15,7 @@
 //! `{`/`}` doubled (format syntax of `global_asm!`).
 //!
 //! ```text
-//!     .pushsection .rust_livepatch.signatures,"",@progbits
+//!     .pushsection .note.rust_livepatch.signatures,"",@progbits
 //!     .ascii "RLPS"          magic
 //!     .byte 1                version
 //!     .byte FLAGS            bit 0: unchecked (see below); others 0
@@ -67,7 +68,7 @@
 use object::{Object, ObjectSection};
 
 /// The section holding the records.
-pub const SECTION: &str = ".rust_livepatch.signatures";
+pub const SECTION: &str = ".note.rust_livepatch.signatures";
 /// Each record starts with these bytes.
 pub const MAGIC: &[u8; 4] = b"RLPS";
 /// The record version this reader knows.

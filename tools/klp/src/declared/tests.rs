@@ -168,7 +168,7 @@ fn damaged_records_are_errors() {
     bad[0] = b'X';
     assert_eq!(
         parse(&bad, false).unwrap_err(),
-        ".rust_livepatch.signatures: record at offset 0: bad magic (expected \"RLPS\")"
+        ".note.rust_livepatch.signatures: record at offset 0: bad magic (expected \"RLPS\")"
     );
     // A length past the end.
     let mut bad = good.clone();
