@@ -203,3 +203,131 @@ fn force_writes_1() {
         "{text}"
     );
 }
+
+#[test]
+fn the_message_of_a_stalled_disable() {
+    let fake = FakeRoot::new();
+    fake.add_patch(&FakePatch::new("lp").enabled(false).transition(true));
+    fake.add_task(3, 3, "busy", Some(1));
+    fake.write("proc/3/task/3/stack", "[<0>] a+0x1/0x2\n[<0>] b+0x3/0x4\n");
+    let k = FakeKernel::new(fake.root());
+    let (r, _) = capture(|out| disable(&ctx(&fake, &k), "lp", out));
+    assert_eq!(
+        r.unwrap_err().to_string(),
+        "lp is being disabled but not yet: timed out after 0 s: lp is still in transition to \
+         unpatched (enabled=0, transition=1); it is left that way\n\
+         1 task(s) have not switched yet:\n\
+         \x20 pid 3 tid 3 comm busy\n\
+         \x20     [<0>] a+0x1/0x2\n\
+         \x20     [<0>] b+0x3/0x4\n\
+         The kernel keeps retrying (and signals the remaining tasks). What you can do:\n\
+         \x20 wait, then check with: klp list\n\
+         \x20 echo 1 > /sys/kernel/livepatch/lp/enabled    reverse it (back to patched)\n\
+         \x20 klp force lp      complete it now, unchecked (klp force says which modules it pins)"
+    );
+}
+
+#[test]
+fn a_disable_reversed_by_the_operator() {
+    let fake = FakeRoot::new();
+    fake.add_patch(&FakePatch::new("lp").enabled(false).transition(true));
+    let k = FakeKernel::new(fake.root());
+    let root = fake.root().to_path_buf();
+    // Someone writes 1 to enabled: the transition goes back to patched.
+    let operator = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(20));
+        let d = root.join("sys/kernel/livepatch/lp");
+        std::fs::write(d.join("enabled"), "1\n").unwrap();
+        std::fs::write(d.join("transition"), "0\n").unwrap();
+    });
+    let (r, _) = capture(|out| disable(&ctx(&fake, &k), "lp", out));
+    operator.join().unwrap();
+    let err = r.unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert_eq!(
+        err.to_string(),
+        "the disabling of lp was reversed: the patch is enabled"
+    );
+}
+
+#[test]
+fn the_message_when_the_module_stays() {
+    let fake = FakeRoot::new();
+    fake.add_patch(&FakePatch::new("lp"));
+    let mut k = FakeKernel::new(fake.root());
+    k.delete_errno = Some(libc::EPERM);
+    let (r, _) = capture(|out| unload(&ctx(&fake, &k), "lp", out));
+    let err = r.unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert_eq!(
+        err.to_string(),
+        "lp is disabled but its module could not be removed: Operation not permitted (EPERM). \
+         If its transition was forced it can never be removed; otherwise retry: klp unload lp"
+    );
+}
+
+#[test]
+fn the_messages_of_a_refused_force() {
+    let fake = FakeRoot::new();
+    fake.add_patch(&FakePatch::new("idle"));
+    fake.add_patch(&FakePatch::new("stuck").transition(true));
+    let k = FakeKernel::new(fake.root());
+    let (r, _) = capture(|out| force(&ctx(&fake, &k), "idle", || true, out, &mut Vec::new()));
+    let err = r.unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert_eq!(
+        err.to_string(),
+        "idle is not in transition (enabled=1): force only completes a transition in progress; \
+         nothing was done"
+    );
+    let (r, _) = capture(|out| force(&ctx(&fake, &k), "stuck", || false, out, &mut Vec::new()));
+    let err = r.unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert_eq!(
+        err.to_string(),
+        "not confirmed (use --yes); nothing was done"
+    );
+
+    // A directory instead of the attribute: the write fails (EISDIR).
+    let force_attr = fake.sys().patch_dir("stuck").join("force");
+    std::fs::remove_file(&force_attr).unwrap();
+    std::fs::create_dir(&force_attr).unwrap();
+    let (r, _) = capture(|out| force(&ctx(&fake, &k), "stuck", || true, out, &mut Vec::new()));
+    let err = r.unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "writing 1 to {} failed: Is a directory (errno); nothing was done",
+            force_attr.display()
+        )
+    );
+}
+
+#[test]
+fn a_forced_transition_that_still_does_not_finish() {
+    // The fake kernel ignores the force: the transition stays.
+    let fake = FakeRoot::new();
+    fake.add_patch(&FakePatch::new("stuck").transition(true));
+    fake.add_task(3, 3, "busy", Some(0));
+    let k = FakeKernel::new(fake.root());
+    let (r, _) = capture(|out| force(&ctx(&fake, &k), "stuck", || true, out, &mut Vec::new()));
+    let err = r.unwrap_err();
+    assert_eq!(
+        err.exit_code(),
+        1,
+        "a force that does not finish is a failure"
+    );
+    assert_eq!(
+        err.to_string(),
+        "stuck was forced, but: timed out after 0 s: stuck is still in transition to patched \
+         (enabled=1, transition=1); it is left that way\n\
+         1 task(s) have not switched yet:\n\
+         \x20 pid 3 tid 3 comm busy\n\
+         \x20     (kernel stack not readable)\n\
+         The kernel keeps retrying (and signals the remaining tasks). What you can do:\n\
+         \x20 wait, then check with: klp list\n\
+         \x20 klp disable stuck    reverse the transition (back to unpatched)\n\
+         \x20 klp force stuck      complete it now, unchecked (klp force says which modules it pins)"
+    );
+}

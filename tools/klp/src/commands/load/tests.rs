@@ -179,3 +179,87 @@ fn load_all_of_an_empty_dir_is_fine() {
     r.unwrap();
     assert!(text.contains("nothing to load"));
 }
+
+/// `err`'s message, with the fake root shown as `<root>`.
+fn message(fake: &FakeRoot, err: &Error) -> String {
+    err.to_string()
+        .replace(fake.root().to_str().unwrap(), "<root>")
+}
+
+#[test]
+fn the_messages_of_each_failure() {
+    let fake = FakeRoot::new();
+    fake.add_patch(&FakePatch::new("lp"));
+    let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
+    let k = FakeKernel::new(fake.root());
+    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    let err = r.unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert_eq!(
+        message(&fake, &err),
+        "a module named lp is already loaded; nothing was done (klp unload lp first to replace it)"
+    );
+
+    let fake = FakeRoot::new();
+    fake.write("dev/kmsg", "");
+    let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
+    let mut k = FakeKernel::new(fake.root());
+    k.load_errno = Some(libc::EINVAL);
+    k.load_log = Some("livepatch: symbol 'f' not found in symbol table");
+    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    let err = r.unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert_eq!(
+        message(&fake, &err),
+        "the kernel refused to load <root>/lp.ko: Invalid argument (EINVAL); nothing was loaded\n\
+         kernel log:\n  livepatch: symbol 'f' not found in symbol table"
+    );
+}
+
+#[test]
+fn the_message_of_a_stalled_load() {
+    let fake = FakeRoot::new();
+    fake.add_task(9, 9, "blocker", Some(0));
+    let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
+    let k = kernel_loading(&fake, FakePatch::new("lp").transition(true));
+    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    assert_eq!(
+        r.unwrap_err().to_string(),
+        "lp is loaded but not fully applied: timed out after 0 s: lp is still in transition to \
+         patched (enabled=1, transition=1); it is left that way\n\
+         1 task(s) have not switched yet:\n\
+         \x20 pid 9 tid 9 comm blocker\n\
+         \x20     (kernel stack not readable)\n\
+         The kernel keeps retrying (and signals the remaining tasks). What you can do:\n\
+         \x20 wait, then check with: klp list\n\
+         \x20 klp disable lp    reverse the transition (back to unpatched)\n\
+         \x20 klp force lp      complete it now, unchecked (klp force says which modules it pins)"
+    );
+}
+
+#[test]
+fn a_transition_undone_during_the_load() {
+    let fake = FakeRoot::new();
+    let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
+    let k = kernel_loading(&fake, FakePatch::new("lp").enabled(false).transition(true));
+    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    let err = r.unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert_eq!(
+        err.to_string(),
+        "lp was loaded but the transition of lp was reversed before it finished: the patch is \
+         being disabled"
+    );
+
+    // The fake kernel creates no patch: it is gone at once.
+    let fake = FakeRoot::new();
+    let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
+    let k = FakeKernel::new(fake.root());
+    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    let err = r.unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert_eq!(
+        err.to_string(),
+        "lp was loaded but lp disappeared before its transition finished (it was disabled)"
+    );
+}
