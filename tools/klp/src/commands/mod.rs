@@ -1,12 +1,14 @@
 //! The `klp` commands. Each takes a [`Ctx`] and writes what it did to `out`.
 
 mod disable;
+mod force;
 mod info;
 mod list;
 mod load;
 mod status;
 
-pub use disable::{disable, force, unload};
+pub use disable::{disable, unload};
+pub use force::force;
 pub use info::info;
 pub use list::list;
 pub use load::{load_all, load_file, Loaded};
