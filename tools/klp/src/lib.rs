@@ -19,6 +19,7 @@ pub mod kofile;
 pub mod livepatch;
 pub mod sys;
 pub mod tasks;
+pub mod transition;
 pub mod wait;
 
 #[cfg(test)]

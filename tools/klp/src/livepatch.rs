@@ -12,6 +12,7 @@
 
 use crate::error::{Error, Result};
 use crate::sys::{read_flag, read_number, Sys};
+use crate::transition::Transition;
 use serde::Serialize;
 use std::fs;
 use std::path::Path;
@@ -25,6 +26,14 @@ pub struct Patch {
     pub replace: Option<bool>,
     pub stack_order: Option<i64>,
     pub objects: Vec<Object>,
+}
+
+impl Patch {
+    /// Where its transition goes, or `None` when it is not in transition.
+    pub fn target(&self) -> Option<Transition> {
+        self.transition
+            .then(|| Transition::of_enabled(self.enabled))
+    }
 }
 
 /// An object (vmlinux or a module) a patch changes functions in.

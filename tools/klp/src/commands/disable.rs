@@ -4,7 +4,8 @@ use super::{say, Ctx};
 use crate::error::{Error, Result};
 use crate::livepatch::{self, Patch};
 use crate::sys::{describe_errno, write_attr};
-use crate::wait::{wait, Goal, WaitOptions};
+use crate::transition::Transition;
+use crate::wait::{wait, WaitOptions};
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -61,7 +62,7 @@ fn disable_and_wait(ctx: &Ctx, patch: &Patch) -> Result<()> {
             ))
         })?;
     }
-    wait(&ctx.sys, name, Goal::Unpatched, ctx.wait).map_err(|e| match e {
+    wait(&ctx.sys, name, Transition::Unpatched, ctx.wait).map_err(|e| match e {
         Error::Timeout(report) => {
             Error::Timeout(format!("{name} is being disabled but not yet: {report}"))
         }

@@ -5,7 +5,8 @@ use super::{say, Ctx};
 use crate::error::{Error, Result};
 use crate::livepatch::{self, Patch};
 use crate::sys::{describe_errno, write_attr};
-use crate::wait::{wait, Goal};
+use crate::transition::Transition;
+use crate::wait::wait;
 use std::io::Write;
 
 /// Forces the transition of `name` to complete, after printing the warning
@@ -19,13 +20,13 @@ pub fn force(
 ) -> Result<()> {
     ctx.require_root("klp force")?;
     let patch = livepatch::require(&ctx.sys, name)?;
-    if !patch.transition {
+    let Some(target) = patch.target() else {
         return Err(Error::Failed(format!(
             "{name} is not in transition (enabled={}): force only completes a transition in progress; nothing was done",
             patch.enabled as u8
         )));
-    }
-    let stuck = forced_modules(ctx, &patch);
+    };
+    let stuck = forced_modules(ctx, &patch, target);
     say!(
         warn,
         "WARNING: forcing marks every task as switched without checking its stack: a task still \
@@ -46,12 +47,7 @@ pub fn force(
             describe_errno(&e)
         ))
     })?;
-    let goal = if patch.enabled {
-        Goal::Patched
-    } else {
-        Goal::Unpatched
-    };
-    wait(&ctx.sys, name, goal, ctx.wait)
+    wait(&ctx.sys, name, target, ctx.wait)
         .map_err(|e| Error::Failed(format!("{name} was forced, but: {e}")))?;
     say!(
         out,
@@ -78,8 +74,8 @@ enum Pinned {
     MaybeReplaced(Vec<String>),
 }
 
-fn forced_modules(ctx: &Ctx, patch: &Patch) -> Pinned {
-    if !patch.enabled {
+fn forced_modules(ctx: &Ctx, patch: &Patch, target: Transition) -> Pinned {
+    if target == Transition::Unpatched {
         return Pinned::Own(patch.name.clone());
     }
     let others = || {

@@ -6,7 +6,8 @@ use crate::fit::{livepatch_check, vermagic_check};
 use crate::kmsg::KmsgCursor;
 use crate::kofile::KoFile;
 use crate::sys::describe_errno;
-use crate::wait::{wait, Goal};
+use crate::transition::Transition;
+use crate::wait::wait;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -76,7 +77,7 @@ pub fn load_file(
         "{name}: loaded from {}, transition to patched started",
         path.display()
     );
-    wait(&ctx.sys, &name, Goal::Patched, ctx.wait).map_err(|e| match e {
+    wait(&ctx.sys, &name, Transition::Patched, ctx.wait).map_err(|e| match e {
         Error::Timeout(report) => {
             Error::Timeout(format!("{name} is loaded but not fully applied: {report}"))
         }

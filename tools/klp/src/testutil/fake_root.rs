@@ -1,6 +1,7 @@
 //! A fake root directory with the files the kernel would show.
 
 use crate::sys::Sys;
+use crate::tasks::TaskState;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -48,19 +49,12 @@ impl FakeRoot {
     }
 
     /// A task; `state` `None` leaves `patch_state` out (unreadable).
-    pub fn add_task(&self, pid: u32, tid: u32, comm: &str, state: Option<i32>) {
+    pub fn add_task(&self, pid: u32, tid: u32, comm: &str, state: Option<TaskState>) {
         let dir = format!("proc/{pid}/task/{tid}");
         self.write(&format!("{dir}/comm"), &format!("{comm}\n"));
         if let Some(s) = state {
-            self.set_task_state(pid, tid, s);
+            self.write(&format!("{dir}/patch_state"), &format!("{}\n", s.value()));
         }
-    }
-
-    pub fn set_task_state(&self, pid: u32, tid: u32, state: i32) {
-        self.write(
-            &format!("proc/{pid}/task/{tid}/patch_state"),
-            &format!("{state}\n"),
-        );
     }
 
     /// A `.ko` file at `root/name` with `data`.

@@ -1,6 +1,8 @@
 use super::super::test_ctx::{capture, ctx};
 use super::*;
+use crate::tasks::TaskState::In;
 use crate::testutil::{FakeKernel, FakePatch, FakeRoot};
+use crate::transition::Transition::Patched;
 
 #[test]
 fn disable_writes_0_and_waits() {
@@ -36,7 +38,7 @@ fn unknown_names_and_not_root() {
 fn a_stalled_disable_is_reported() {
     let fake = FakeRoot::new();
     fake.add_patch(&FakePatch::new("lp").enabled(false).transition(true));
-    fake.add_task(3, 3, "busy", Some(1));
+    fake.add_task(3, 3, "busy", Some(In(Patched)));
     let k = FakeKernel::new(fake.root());
     let (r, _) = capture(|out| unload(&ctx(&fake, &k), "lp", out));
     let err = r.unwrap_err();
@@ -104,7 +106,7 @@ fn unload_says_what_it_left_when_removal_fails() {
 fn the_message_of_a_stalled_disable() {
     let fake = FakeRoot::new();
     fake.add_patch(&FakePatch::new("lp").enabled(false).transition(true));
-    fake.add_task(3, 3, "busy", Some(1));
+    fake.add_task(3, 3, "busy", Some(In(Patched)));
     fake.write("proc/3/task/3/stack", "[<0>] a+0x1/0x2\n[<0>] b+0x3/0x4\n");
     let k = FakeKernel::new(fake.root());
     let (r, _) = capture(|out| disable(&ctx(&fake, &k), "lp", out));

@@ -1,6 +1,8 @@
 use super::super::test_ctx::{capture, ctx};
 use super::*;
+use crate::tasks::TaskState::In;
 use crate::testutil::{FakeKernel, FakePatch, FakeRoot};
+use crate::transition::Transition::Unpatched;
 use std::time::Duration;
 
 #[test]
@@ -163,7 +165,7 @@ fn a_forced_transition_that_still_does_not_finish() {
     // The fake kernel ignores the force: the transition stays.
     let fake = FakeRoot::new();
     fake.add_patch(&FakePatch::new("stuck").transition(true));
-    fake.add_task(3, 3, "busy", Some(0));
+    fake.add_task(3, 3, "busy", Some(In(Unpatched)));
     let k = FakeKernel::new(fake.root());
     let (r, _) = capture(|out| force(&ctx(&fake, &k), "stuck", || true, out, &mut Vec::new()));
     let err = r.unwrap_err();

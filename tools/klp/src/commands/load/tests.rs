@@ -1,6 +1,8 @@
 use super::super::test_ctx::{capture, ctx};
 use super::*;
+use crate::tasks::TaskState::In;
 use crate::testutil::{klp_module, FakeKernel, FakePatch, FakeRoot, Ko, KoFunc, KoObject, Layout};
+use crate::transition::Transition::Unpatched;
 
 const GOOD: &[&str] = &[
     "livepatch=Y",
@@ -105,7 +107,7 @@ fn kernel_refusal_says_nothing_was_loaded() {
 #[test]
 fn a_stalled_transition_is_reported_and_left_as_is() {
     let fake = FakeRoot::new();
-    fake.add_task(9, 9, "blocker", Some(0));
+    fake.add_task(9, 9, "blocker", Some(In(Unpatched)));
     let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
     let k = kernel_loading(&fake, FakePatch::new("lp").transition(true));
     let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
@@ -219,7 +221,7 @@ fn the_messages_of_each_failure() {
 #[test]
 fn the_message_of_a_stalled_load() {
     let fake = FakeRoot::new();
-    fake.add_task(9, 9, "blocker", Some(0));
+    fake.add_task(9, 9, "blocker", Some(In(Unpatched)));
     let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
     let k = kernel_loading(&fake, FakePatch::new("lp").transition(true));
     let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
