@@ -3,9 +3,9 @@
 use super::{say, Ctx};
 use crate::error::{Error, Result};
 use crate::livepatch::{self, Patch};
-use crate::sys::{describe_errno, write_attr};
+use crate::sys::write_attr;
 use crate::transition::Transition;
-use crate::wait::{wait, WaitOptions};
+use crate::wait::{wait, WaitError, WaitOptions};
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -24,7 +24,7 @@ pub fn disable(ctx: &Ctx, name: &str, out: &mut dyn Write) -> Result<()> {
 pub fn unload(ctx: &Ctx, name: &str, out: &mut dyn Write) -> Result<()> {
     ctx.require_root("klp unload")?;
     ctx.sys.require_livepatch()?;
-    match livepatch::read(&ctx.sys, name)? {
+    match livepatch::read(&ctx.sys, name) {
         Some(patch) => {
             disable_and_wait(ctx, &patch)?;
             say!(out, "{name}: disabled (original functions restored)");
@@ -49,24 +49,15 @@ fn disable_and_wait(ctx: &Ctx, patch: &Patch) -> Result<()> {
     if patch.enabled {
         // During a transition to patched this reverses it.
         let path = ctx.sys.patch_dir(name).join("enabled");
-        write_attr(&path, "0").map_err(|e| {
-            let hint = if e.raw_os_error() == Some(libc::EBUSY) {
-                " (another patch is in transition: see klp status)"
-            } else {
-                ""
-            };
-            Error::Failed(format!(
-                "cannot disable {name}: writing 0 to {} failed: {}{hint}; {name} is still enabled",
-                path.display(),
-                describe_errno(&e)
-            ))
+        write_attr(&path, "0").map_err(|source| Error::DisableRefused {
+            name: name.clone(),
+            path,
+            source,
         })?;
     }
     wait(&ctx.sys, name, Transition::Unpatched, ctx.wait).map_err(|e| match e {
-        Error::Timeout(report) => {
-            Error::Timeout(format!("{name} is being disabled but not yet: {report}"))
-        }
-        other => other,
+        WaitError::Stalled(stall) => Error::DisableTimeout { stall },
+        other => Error::Undone(other),
     })
 }
 
@@ -81,12 +72,11 @@ fn remove_module(ctx: &Ctx, name: &str) -> Result<()> {
             Err(e) if is_busy(&e) && start.elapsed() < opts.timeout.max(Duration::from_secs(1)) => {
                 std::thread::sleep(opts.poll);
             }
-            Err(e) => {
-                return Err(Error::Failed(format!(
-                    "{name} is disabled but its module could not be removed: {}. If its transition was \
-                     forced it can never be removed; otherwise retry: klp unload {name}",
-                    describe_errno(&e)
-                )))
+            Err(source) => {
+                return Err(Error::RemoveFailed {
+                    name: name.to_string(),
+                    source,
+                })
             }
         }
     }

@@ -4,7 +4,7 @@
 use super::{say, Ctx};
 use crate::error::{Error, Result};
 use crate::livepatch::{self, Patch};
-use crate::sys::{describe_errno, write_attr};
+use crate::sys::write_attr;
 use crate::transition::Transition;
 use crate::wait::wait;
 use std::io::Write;
@@ -21,10 +21,10 @@ pub fn force(
     ctx.require_root("klp force")?;
     let patch = livepatch::require(&ctx.sys, name)?;
     let Some(target) = patch.target() else {
-        return Err(Error::Failed(format!(
-            "{name} is not in transition (enabled={}): force only completes a transition in progress; nothing was done",
-            patch.enabled as u8
-        )));
+        return Err(Error::NotInTransition {
+            name: name.to_string(),
+            enabled: patch.enabled,
+        });
     };
     let stuck = forced_modules(ctx, &patch, target);
     say!(
@@ -35,20 +35,14 @@ pub fn force(
         stuck.warning()
     );
     if !confirm() {
-        return Err(Error::Failed(
-            "not confirmed (use --yes); nothing was done".into(),
-        ));
+        return Err(Error::NotConfirmed);
     }
     let path = ctx.sys.patch_dir(name).join("force");
-    write_attr(&path, "1").map_err(|e| {
-        Error::Failed(format!(
-            "writing 1 to {} failed: {}; nothing was done",
-            path.display(),
-            describe_errno(&e)
-        ))
+    write_attr(&path, "1").map_err(|source| Error::ForceRefused { path, source })?;
+    wait(&ctx.sys, name, target, ctx.wait).map_err(|source| Error::ForcedUnfinished {
+        name: name.to_string(),
+        source,
     })?;
-    wait(&ctx.sys, name, target, ctx.wait)
-        .map_err(|e| Error::Failed(format!("{name} was forced, but: {e}")))?;
     say!(
         out,
         "{name}: transition forced to completion; {}",

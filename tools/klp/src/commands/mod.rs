@@ -48,8 +48,7 @@ pub(crate) use say;
 
 /// Serialises `value` as pretty JSON to `out`.
 fn print_json(out: &mut dyn std::io::Write, value: &impl serde::Serialize) -> Result<()> {
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| Error::Failed(format!("JSON output: {e}")))?;
+    let text = serde_json::to_string_pretty(value)?;
     say!(out, "{text}");
     Ok(())
 }
