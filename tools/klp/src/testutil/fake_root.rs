@@ -1,12 +1,13 @@
 //! A fake root directory with the files the kernel would show.
 
+use super::RELEASE;
 use crate::sys::Sys;
 use crate::tasks::TaskState;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 /// A temporary root with `/sys/kernel/livepatch` and a kernel release
-/// (`7.2.13`); removed when dropped.
+/// ([`RELEASE`]); removed when dropped.
 pub struct FakeRoot {
     dir: tempfile::TempDir,
 }
@@ -23,7 +24,7 @@ impl FakeRoot {
             dir: tempfile::tempdir().unwrap(),
         };
         fs::create_dir_all(fake.sys().livepatch_dir()).unwrap();
-        fake.write("proc/sys/kernel/osrelease", "7.2.13\n");
+        fake.write("proc/sys/kernel/osrelease", &format!("{RELEASE}\n"));
         fake
     }
 

@@ -1,26 +1,11 @@
 use super::super::test_ctx::{capture, ctx};
 use super::*;
 use crate::tasks::TaskState::In;
-use crate::testutil::{klp_module, FakeKernel, FakePatch, FakeRoot, Ko, KoFunc, KoObject, Layout};
+use crate::testutil::{
+    klp_module, livepatch_ko, vmlinux_fn, FakeKernel, FakePatch, FakeRoot, Ko, Layout, Modinfo,
+    RELEASE,
+};
 use crate::transition::Transition::Unpatched;
-
-const GOOD: &[&str] = &[
-    "livepatch=Y",
-    "name=lp",
-    "vermagic=7.2.13 SMP preempt mod_unload ",
-];
-
-fn livepatch_ko(modinfo: &[&str]) -> Vec<u8> {
-    let objects = [KoObject {
-        name: None,
-        funcs: vec![KoFunc {
-            name: "f",
-            sympos: 0,
-            replacement: "livepatch_f",
-        }],
-    }];
-    klp_module(modinfo, &objects, false, Layout::Rust)
-}
 
 fn kernel_loading(fake: &FakeRoot, patch: FakePatch) -> FakeKernel {
     let mut k = FakeKernel::new(fake.root());
@@ -31,7 +16,7 @@ fn kernel_loading(fake: &FakeRoot, patch: FakePatch) -> FakeKernel {
 #[test]
 fn loads_with_params_and_waits() {
     let fake = FakeRoot::new();
-    let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
+    let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let k = kernel_loading(&fake, FakePatch::new("lp"));
     let params = ["a=1".to_string(), "b=x".to_string()];
     let (r, text) = capture(|out| load_file(&ctx(&fake, &k), &file, &params, false, out));
@@ -60,7 +45,7 @@ fn assert_refused(name: &str, ko: &[u8], why: &str) {
 fn refuses_a_module_that_is_not_a_livepatch() {
     assert_refused(
         "plain.ko",
-        &Ko::new(&["name=plain", "vermagic=7.2.13 SMP"]).bytes(),
+        &Ko::new(&Modinfo::plain("plain")).bytes(),
         "not a livepatch: its modinfo has no livepatch=Y; nothing was loaded",
     );
 }
@@ -69,15 +54,20 @@ fn refuses_a_module_that_is_not_a_livepatch() {
 fn refuses_a_vermagic_mismatch() {
     assert_refused(
         "lp.ko",
-        &livepatch_ko(&["livepatch=Y", "name=lp", "vermagic=6.1.0 SMP"]),
-        "built for kernel 6.1.0 but the running kernel is 7.2.13",
+        &klp_module(
+            &Modinfo::livepatch("lp").built_for("6.1.0"),
+            &vmlinux_fn("f"),
+            false,
+            Layout::Rust,
+        ),
+        &format!("built for kernel 6.1.0 but the running kernel is {RELEASE}"),
     );
 }
 
 #[test]
 fn refuses_when_not_root_or_no_livepatch_support() {
     let fake = FakeRoot::new();
-    let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
+    let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let mut k = FakeKernel::new(fake.root());
     k.root_user = false;
     let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
@@ -92,7 +82,7 @@ fn refuses_when_not_root_or_no_livepatch_support() {
 #[test]
 fn kernel_refusal_says_nothing_was_loaded() {
     let fake = FakeRoot::new();
-    let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
+    let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let mut k = FakeKernel::new(fake.root());
     k.load_errno = Some(libc::EINVAL);
     let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
@@ -108,7 +98,7 @@ fn kernel_refusal_says_nothing_was_loaded() {
 fn a_stalled_transition_is_reported_and_left_as_is() {
     let fake = FakeRoot::new();
     fake.add_task(9, 9, "blocker", Some(In(Unpatched)));
-    let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
+    let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let k = kernel_loading(&fake, FakePatch::new("lp").transition(true));
     let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
     let err = r.unwrap_err();
@@ -126,7 +116,7 @@ fn a_stalled_transition_is_reported_and_left_as_is() {
 fn already_loaded() {
     let fake = FakeRoot::new();
     fake.add_patch(&FakePatch::new("lp"));
-    let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
+    let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let k = FakeKernel::new(fake.root());
     let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
     assert!(r
@@ -142,15 +132,9 @@ fn already_loaded() {
 fn load_all_goes_on_past_failures_in_name_order() {
     let fake = FakeRoot::new();
     fake.add_patch(&FakePatch::new("lp"));
-    fake.add_file("d/20-lp.ko", &livepatch_ko(GOOD));
-    fake.add_file(
-        "d/10-plain.ko",
-        &Ko::new(&["name=plain", "vermagic=7.2.13"]).bytes(),
-    );
-    fake.add_file(
-        "d/30-new.ko",
-        &livepatch_ko(&["livepatch=Y", "name=new", "vermagic=7.2.13 SMP"]),
-    );
+    fake.add_file("d/20-lp.ko", &livepatch_ko("lp"));
+    fake.add_file("d/10-plain.ko", &Ko::new(&Modinfo::plain("plain")).bytes());
+    fake.add_file("d/30-new.ko", &livepatch_ko("new"));
     fake.add_file("d/README", b"not a module");
     let k = kernel_loading(&fake, FakePatch::new("new"));
     let (r, text) = capture(|out| load_all(&ctx(&fake, &k), &fake.root().join("d"), out));
@@ -192,7 +176,7 @@ fn message(fake: &FakeRoot, err: &Error) -> String {
 fn the_messages_of_each_failure() {
     let fake = FakeRoot::new();
     fake.add_patch(&FakePatch::new("lp"));
-    let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
+    let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let k = FakeKernel::new(fake.root());
     let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
     let err = r.unwrap_err();
@@ -204,7 +188,7 @@ fn the_messages_of_each_failure() {
 
     let fake = FakeRoot::new();
     fake.write("dev/kmsg", "");
-    let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
+    let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let mut k = FakeKernel::new(fake.root());
     k.load_errno = Some(libc::EINVAL);
     k.load_log = Some("livepatch: symbol 'f' not found in symbol table");
@@ -222,7 +206,7 @@ fn the_messages_of_each_failure() {
 fn the_message_of_a_stalled_load() {
     let fake = FakeRoot::new();
     fake.add_task(9, 9, "blocker", Some(In(Unpatched)));
-    let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
+    let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let k = kernel_loading(&fake, FakePatch::new("lp").transition(true));
     let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
     assert_eq!(
@@ -242,7 +226,7 @@ fn the_message_of_a_stalled_load() {
 #[test]
 fn a_transition_undone_during_the_load() {
     let fake = FakeRoot::new();
-    let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
+    let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let k = kernel_loading(&fake, FakePatch::new("lp").enabled(false).transition(true));
     let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
     let err = r.unwrap_err();
@@ -255,7 +239,7 @@ fn a_transition_undone_during_the_load() {
 
     // The fake kernel creates no patch: it is gone at once.
     let fake = FakeRoot::new();
-    let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
+    let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let k = FakeKernel::new(fake.root());
     let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
     let err = r.unwrap_err();
