@@ -131,6 +131,7 @@ pub struct WaitArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::RELEASE;
     use clap::CommandFactory;
 
     #[test]
@@ -164,12 +165,15 @@ mod tests {
             .lines()
             .find_map(|l| l.strip_prefix("ExecStart="))
             .unwrap();
-        let cli = Cli::try_parse_from(exec.split_whitespace().map(|w| w.replace("%v", "7.2.13")))
+        let cli = Cli::try_parse_from(exec.split_whitespace().map(|w| w.replace("%v", RELEASE)))
             .unwrap_or_else(|e| panic!("{exec}: {e}"));
         let Command::Load(a) = cli.command else {
             panic!("{exec}: not a load")
         };
-        assert_eq!(a.all.unwrap(), PathBuf::from("/var/lib/klp/7.2.13"));
+        assert_eq!(
+            a.all.unwrap(),
+            PathBuf::from(format!("/var/lib/klp/{RELEASE}"))
+        );
         assert!(a.wait.no_progress);
     }
 

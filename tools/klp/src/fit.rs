@@ -155,25 +155,16 @@ fn target_checks(sys: &Sys, ko: &KoFile) -> Vec<Check> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{klp_module, FakePatch, FakeRoot, KoFunc, KoObject, Layout};
+    use crate::testutil::{
+        klp_module, vmlinux_fn, FakePatch, FakeRoot, KoFunc, KoObject, Layout, Modinfo, RELEASE,
+    };
 
-    fn ko(modinfo: &[&str], objects: &[KoObject]) -> KoFile {
+    fn ko(modinfo: &Modinfo, objects: &[KoObject]) -> KoFile {
         KoFile::parse(
             "/x/lp.ko".as_ref(),
             &klp_module(modinfo, objects, false, Layout::Rust),
         )
         .unwrap()
-    }
-
-    fn vmlinux_fn(name: &'static str) -> Vec<KoObject> {
-        vec![KoObject {
-            name: None,
-            funcs: vec![KoFunc {
-                name,
-                sympos: 0,
-                replacement: "livepatch_x",
-            }],
-        }]
     }
 
     fn get<'a>(fit: &'a Fit, what: &str) -> &'a Check {
@@ -183,17 +174,14 @@ mod tests {
             .unwrap_or_else(|| panic!("no check {what}: {fit:?}"))
     }
 
-    const GOOD: &[&str] = &[
-        "livepatch=Y",
-        "name=lp",
-        "vermagic=7.2.13 SMP preempt mod_unload ",
-    ];
-
     #[test]
     fn a_fitting_module() {
         let fake = FakeRoot::new();
         fake.write("proc/kallsyms", "0 T cmdline_proc_show\n");
-        let fit = check(&fake.sys(), &ko(GOOD, &vmlinux_fn("cmdline_proc_show")));
+        let fit = check(
+            &fake.sys(),
+            &ko(&Modinfo::livepatch("lp"), &vmlinux_fn("cmdline_proc_show")),
+        );
         assert!(fit.fits, "{fit:?}");
         assert_eq!(get(&fit, "vmlinux:cmdline_proc_show").ok, Some(true));
         assert_eq!(get(&fit, "vermagic").ok, Some(true));
@@ -205,11 +193,16 @@ mod tests {
         fake.write("proc/sys/kernel/osrelease", "6.12.0\n");
         fake.write("proc/kallsyms", "0 T something_else\n");
         fake.add_patch(&FakePatch::new("lp"));
-        let fit = check(&fake.sys(), &ko(GOOD, &vmlinux_fn("gone_fn")));
+        let fit = check(
+            &fake.sys(),
+            &ko(&Modinfo::livepatch("lp"), &vmlinux_fn("gone_fn")),
+        );
         assert!(!fit.fits);
         assert_eq!(
             get(&fit, "vermagic").detail,
-            "built for kernel 7.2.13 but the running kernel is 6.12.0 (vermagic mismatch)"
+            format!(
+                "built for kernel {RELEASE} but the running kernel is 6.12.0 (vermagic mismatch)"
+            )
         );
         assert_eq!(get(&fit, "vmlinux:gone_fn").ok, Some(false));
         assert_eq!(get(&fit, "not loaded").ok, Some(false));
@@ -218,10 +211,7 @@ mod tests {
     #[test]
     fn not_a_livepatch() {
         let fake = FakeRoot::new();
-        let fit = check(
-            &fake.sys(),
-            &ko(&["name=plain", "vermagic=7.2.13 SMP"], &[]),
-        );
+        let fit = check(&fake.sys(), &ko(&Modinfo::plain("plain"), &[]));
         assert_eq!(get(&fit, "livepatch").ok, Some(false));
         assert_eq!(get(&fit, "targets").ok, None);
         assert!(!fit.fits);
@@ -231,15 +221,8 @@ mod tests {
     fn unloaded_target_module_is_not_an_error() {
         let fake = FakeRoot::new();
         fake.write("proc/kallsyms", "");
-        let objects = [KoObject {
-            name: Some("ext4"),
-            funcs: vec![KoFunc {
-                name: "f",
-                sympos: 0,
-                replacement: "g",
-            }],
-        }];
-        let fit = check(&fake.sys(), &ko(GOOD, &objects));
+        let objects = [KoObject::module("ext4", vec![KoFunc::new("f")])];
+        let fit = check(&fake.sys(), &ko(&Modinfo::livepatch("lp"), &objects));
         assert!(fit.fits, "{fit:?}");
         assert_eq!(get(&fit, "object ext4").ok, Some(true));
         assert_eq!(get(&fit, "ext4:f").ok, None);

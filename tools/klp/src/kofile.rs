@@ -103,11 +103,16 @@ fn compression(data: &[u8]) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{vermagic, RELEASE};
 
     #[test]
     fn modinfo_pairs() {
         let info = parse_modinfo(
-            b"license=GPL\0livepatch=Y\0\0name=lp_x\0vermagic=7.2.13 SMP preempt mod_unload \0",
+            format!(
+                "license=GPL\0livepatch=Y\0\0name=lp_x\0vermagic={}\0",
+                vermagic(RELEASE)
+            )
+            .as_bytes(),
         );
         let ko = KoFile {
             path: "/m/lp-x.ko".into(),
@@ -116,7 +121,7 @@ mod tests {
         };
         assert!(ko.is_livepatch());
         assert_eq!(ko.name(), "lp_x");
-        assert_eq!(ko.vermagic_release(), Some("7.2.13"));
+        assert_eq!(ko.vermagic_release(), Some(RELEASE));
         assert_eq!(ko.modinfo("license"), Some("GPL"));
     }
 

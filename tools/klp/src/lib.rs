@@ -24,6 +24,7 @@ pub mod scaffold;
 pub mod signature;
 pub mod sys;
 pub mod tasks;
+pub mod transition;
 pub mod wait;
 
 #[cfg(test)]

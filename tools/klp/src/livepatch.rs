@@ -12,6 +12,7 @@
 
 use crate::error::{Error, Result};
 use crate::sys::{read_flag, read_number, Sys};
+use crate::transition::Transition;
 use serde::Serialize;
 use std::fs;
 use std::path::Path;
@@ -25,6 +26,14 @@ pub struct Patch {
     pub replace: Option<bool>,
     pub stack_order: Option<i64>,
     pub objects: Vec<Object>,
+}
+
+impl Patch {
+    /// Where its transition goes, or `None` when it is not in transition.
+    pub fn target(&self) -> Option<Transition> {
+        self.transition
+            .then(|| Transition::of_enabled(self.enabled))
+    }
 }
 
 /// An object (vmlinux or a module) a patch changes functions in.
@@ -48,7 +57,7 @@ pub fn list(sys: &Sys) -> Result<Vec<Patch>> {
     let mut patches = Vec::new();
     for name in subdirs(&sys.livepatch_dir())? {
         // A patch can vanish between the listing and the read (disabled).
-        if let Some(p) = read(sys, &name)? {
+        if let Some(p) = read(sys, &name) {
             patches.push(p);
         }
     }
@@ -62,11 +71,9 @@ pub fn names(sys: &Sys) -> Vec<String> {
 }
 
 /// The patch `name`, or `None` when it is not (or no longer) loaded.
-pub fn read(sys: &Sys, name: &str) -> Result<Option<Patch>> {
+pub fn read(sys: &Sys, name: &str) -> Option<Patch> {
     let dir = sys.patch_dir(name);
-    let Some(enabled) = read_flag(&dir.join("enabled")) else {
-        return Ok(None);
-    };
+    let enabled = read_flag(&dir.join("enabled"))?;
     let mut objects = Vec::new();
     for obj in subdirs(&dir).unwrap_or_default() {
         let odir = dir.join(&obj);
@@ -82,21 +89,21 @@ pub fn read(sys: &Sys, name: &str) -> Result<Option<Patch>> {
             functions,
         });
     }
-    Ok(Some(Patch {
+    Some(Patch {
         name: name.to_string(),
         enabled,
         transition: read_flag(&dir.join("transition")).unwrap_or(false),
         replace: read_flag(&dir.join("replace")),
         stack_order: read_number(&dir.join("stack_order")),
         objects,
-    }))
+    })
 }
 
 /// The patch `name`, or [`Error::UnknownPatch`] (after checking that the
 /// kernel has livepatch support at all).
 pub fn require(sys: &Sys, name: &str) -> Result<Patch> {
     sys.require_livepatch()?;
-    read(sys, name)?.ok_or_else(|| Error::UnknownPatch {
+    read(sys, name).ok_or_else(|| Error::UnknownPatch {
         name: name.to_string(),
         loaded: names(sys),
     })
@@ -138,7 +145,7 @@ mod tests {
                 .stack_order(2)
                 .function("vmlinux", "cmdline_proc_show,1"),
         );
-        let p = read(&fake.sys(), "lp").unwrap().unwrap();
+        let p = read(&fake.sys(), "lp").unwrap();
         assert_eq!(
             p,
             Patch {
@@ -167,7 +174,7 @@ mod tests {
         for f in ["replace", "stack_order", "vmlinux/patched"] {
             std::fs::remove_file(dir.join(f)).unwrap();
         }
-        let p = read(&fake.sys(), "old").unwrap().unwrap();
+        let p = read(&fake.sys(), "old").unwrap();
         assert_eq!(
             (p.replace, p.stack_order, p.objects[0].patched),
             (None, None, None)

@@ -4,14 +4,48 @@
 //! still in the old state block it.
 
 use crate::sys::{read_trimmed, Sys};
-use serde::Serialize;
+use crate::transition::{NotAState, Transition};
+use serde::{Serialize, Serializer};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
-/// `patch_state` values (`KLP_TRANSITION_*` in `include/linux/livepatch.h`).
-pub const IDLE: i32 = -1;
-pub const UNPATCHED: i32 = 0;
-pub const PATCHED: i32 = 1;
+/// A task's `patch_state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskState {
+    /// -1 (`KLP_TRANSITION_IDLE`): no transition in progress.
+    Idle,
+    /// During a transition: the state the task is in.
+    In(Transition),
+}
+
+impl TaskState {
+    /// The value the kernel shows: -1, 0 or 1.
+    pub fn value(self) -> i32 {
+        match self {
+            TaskState::Idle => -1,
+            TaskState::In(t) => t.value(),
+        }
+    }
+}
+
+impl FromStr for TaskState {
+    type Err = NotAState;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "-1" => Ok(TaskState::Idle),
+            _ => s.parse().map(TaskState::In),
+        }
+    }
+}
+
+/// As the kernel shows it (`klp status --json`: -1, 0 or 1).
+impl Serialize for TaskState {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i32(self.value())
+    }
+}
 
 /// One task (thread) of the system.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -20,7 +54,7 @@ pub struct Task {
     pub tid: u32,
     pub comm: String,
     /// `None` when `patch_state` cannot be read (not root, task gone).
-    pub state: Option<i32>,
+    pub state: Option<TaskState>,
 }
 
 impl Task {
@@ -50,10 +84,10 @@ impl Summary {
         };
         for t in tasks {
             match t.state {
-                Some(IDLE) => s.idle += 1,
-                Some(UNPATCHED) => s.unpatched += 1,
-                Some(PATCHED) => s.patched += 1,
-                _ => s.unreadable += 1,
+                Some(TaskState::Idle) => s.idle += 1,
+                Some(TaskState::In(Transition::Unpatched)) => s.unpatched += 1,
+                Some(TaskState::In(Transition::Patched)) => s.patched += 1,
+                None => s.unreadable += 1,
             }
         }
         s
@@ -72,7 +106,7 @@ pub fn all(sys: &Sys) -> Vec<Task> {
             };
             let state = read_trimmed(&dir.join("patch_state"))
                 .ok()
-                .and_then(|s| s.trim().parse().ok());
+                .and_then(|s| s.parse().ok());
             tasks.push(Task {
                 pid,
                 tid,
@@ -87,13 +121,9 @@ pub fn all(sys: &Sys) -> Vec<Task> {
 
 /// The tasks that have not yet reached `target` during a transition to it
 /// (those still in the other state).
-pub fn not_switched(tasks: &[Task], target: i32) -> Vec<&Task> {
-    let from = if target == PATCHED {
-        UNPATCHED
-    } else {
-        PATCHED
-    };
-    tasks.iter().filter(|t| t.state == Some(from)).collect()
+pub fn not_switched(tasks: &[Task], target: Transition) -> Vec<&Task> {
+    let from = Some(TaskState::In(target.opposite()));
+    tasks.iter().filter(|t| t.state == from).collect()
 }
 
 fn task_dir(sys: &Sys, pid: u32, tid: u32) -> PathBuf {
@@ -115,13 +145,15 @@ fn numeric_entries(dir: &Path) -> Vec<u32> {
 mod tests {
     use super::*;
     use crate::testutil::FakeRoot;
+    use TaskState::{Idle, In};
+    use Transition::{Patched, Unpatched};
 
     #[test]
     fn reads_threads_and_states() {
         let fake = FakeRoot::new();
-        fake.add_task(1, 1, "init", Some(-1));
-        fake.add_task(20, 20, "worker", Some(0));
-        fake.add_task(20, 21, "worker-t", Some(1));
+        fake.add_task(1, 1, "init", Some(Idle));
+        fake.add_task(20, 20, "worker", Some(In(Unpatched)));
+        fake.add_task(20, 21, "worker-t", Some(In(Patched)));
         fake.add_task(30, 30, "secret", None);
         fake.write("proc/self/task/x/comm", "not a pid\n");
         let tasks = all(&fake.sys());
@@ -132,9 +164,9 @@ mod tests {
         assert_eq!(
             ids,
             [
-                (1, 1, "init", Some(-1)),
-                (20, 20, "worker", Some(0)),
-                (20, 21, "worker-t", Some(1)),
+                (1, 1, "init", Some(Idle)),
+                (20, 20, "worker", Some(In(Unpatched))),
+                (20, 21, "worker-t", Some(In(Patched))),
                 (30, 30, "secret", None)
             ]
         );
@@ -153,17 +185,17 @@ mod tests {
     #[test]
     fn blockers_are_the_tasks_in_the_old_state() {
         let fake = FakeRoot::new();
-        fake.add_task(5, 5, "a", Some(0));
-        fake.add_task(6, 6, "b", Some(1));
+        fake.add_task(5, 5, "a", Some(In(Unpatched)));
+        fake.add_task(6, 6, "b", Some(In(Patched)));
         let tasks = all(&fake.sys());
-        assert_eq!(not_switched(&tasks, PATCHED)[0].comm, "a");
-        assert_eq!(not_switched(&tasks, UNPATCHED)[0].comm, "b");
+        assert_eq!(not_switched(&tasks, Patched)[0].comm, "a");
+        assert_eq!(not_switched(&tasks, Unpatched)[0].comm, "b");
     }
 
     #[test]
     fn kernel_stack_when_readable() {
         let fake = FakeRoot::new();
-        fake.add_task(5, 5, "a", Some(0));
+        fake.add_task(5, 5, "a", Some(In(Unpatched)));
         fake.write("proc/5/task/5/stack", "[<0>] do_sys_poll+0x1/0x2\n");
         let t = &all(&fake.sys())[0];
         assert_eq!(

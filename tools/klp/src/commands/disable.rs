@@ -1,10 +1,11 @@
-//! `klp disable NAME`, `klp unload NAME`, `klp force NAME`.
+//! `klp disable NAME`, `klp unload NAME`.
 
 use super::{say, Ctx};
 use crate::error::{Error, Result};
 use crate::livepatch::{self, Patch};
-use crate::sys::{describe_errno, write_attr};
-use crate::wait::{wait, Goal, WaitOptions};
+use crate::sys::write_attr;
+use crate::transition::Transition;
+use crate::wait::{wait, WaitError, WaitOptions};
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -23,7 +24,7 @@ pub fn disable(ctx: &Ctx, name: &str, out: &mut dyn Write) -> Result<()> {
 pub fn unload(ctx: &Ctx, name: &str, out: &mut dyn Write) -> Result<()> {
     ctx.require_root("klp unload")?;
     ctx.sys.require_livepatch()?;
-    match livepatch::read(&ctx.sys, name)? {
+    match livepatch::read(&ctx.sys, name) {
         Some(patch) => {
             disable_and_wait(ctx, &patch)?;
             say!(out, "{name}: disabled (original functions restored)");
@@ -41,134 +42,6 @@ pub fn unload(ctx: &Ctx, name: &str, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-/// Forces the transition of `name` to complete, after printing the warning
-/// to `warn` and getting `confirm()`.
-pub fn force(
-    ctx: &Ctx,
-    name: &str,
-    confirm: impl FnOnce() -> bool,
-    out: &mut dyn Write,
-    warn: &mut dyn Write,
-) -> Result<()> {
-    ctx.require_root("klp force")?;
-    let patch = livepatch::require(&ctx.sys, name)?;
-    if !patch.transition {
-        return Err(Error::Failed(format!(
-            "{name} is not in transition (enabled={}): force only completes a transition in progress; nothing was done",
-            patch.enabled as u8
-        )));
-    }
-    let stuck = forced_modules(ctx, &patch);
-    say!(
-        warn,
-        "WARNING: forcing marks every task as switched without checking its stack: a task still \
-         running an old function may misbehave. {}. Use it only if the patch's author says the \
-         patch is safe to force.",
-        stuck.warning()
-    );
-    if !confirm() {
-        return Err(Error::Failed(
-            "not confirmed (use --yes); nothing was done".into(),
-        ));
-    }
-    let path = ctx.sys.patch_dir(name).join("force");
-    write_attr(&path, "1").map_err(|e| {
-        Error::Failed(format!(
-            "writing 1 to {} failed: {}; nothing was done",
-            path.display(),
-            describe_errno(&e)
-        ))
-    })?;
-    let goal = if patch.enabled {
-        Goal::Patched
-    } else {
-        Goal::Unpatched
-    };
-    wait(&ctx.sys, name, goal, ctx.wait)
-        .map_err(|e| Error::Failed(format!("{name} was forced, but: {e}")))?;
-    say!(
-        out,
-        "{name}: transition forced to completion; {}",
-        stuck.outcome()
-    );
-    Ok(())
-}
-
-/// The modules a forced transition pins until reboot: the core keeps its
-/// reference to the module of every patch that a forced transition removes
-/// (`klp_force_transition()` sets `forced`; `klp_free_patch_finish()` then
-/// skips `module_put()`), as tasks may still run that patch's code.
-enum Pinned {
-    /// Forcing a transition to unpatched: this patch's module.
-    Own(String),
-    /// Forcing an atomic replace: the modules of the patches it replaces.
-    Replaced(Vec<String>),
-    /// Forcing a plain patch in: no module is pinned.
-    Nothing,
-    /// The kernel has no `replace` attribute (before 6.11): the modules of
-    /// the other patches, if this one replaces them (and on kernels before
-    /// 5.1, whose one `klp_forced` flag pins every module disabled after).
-    MaybeReplaced(Vec<String>),
-}
-
-fn forced_modules(ctx: &Ctx, patch: &Patch) -> Pinned {
-    if !patch.enabled {
-        return Pinned::Own(patch.name.clone());
-    }
-    let others = || {
-        livepatch::names(&ctx.sys)
-            .into_iter()
-            .filter(|n| *n != patch.name)
-            .collect::<Vec<_>>()
-    };
-    match patch.replace {
-        Some(false) => Pinned::Nothing,
-        Some(true) => Pinned::Replaced(others()),
-        None => Pinned::MaybeReplaced(others()),
-    }
-}
-
-impl Pinned {
-    /// The consequence, for the warning before forcing.
-    fn warning(&self) -> String {
-        match self {
-            Pinned::Own(name) => format!("The module of {name} can then NEVER be removed (until reboot)"),
-            Pinned::Replaced(v) if v.is_empty() => "It replaces no other patch: no module is pinned".into(),
-            Pinned::Replaced(v) => format!(
-                "The modules of the patches it replaces ({}) can then NEVER be removed (until reboot)",
-                v.join(", ")
-            ),
-            Pinned::MaybeReplaced(v) if !v.is_empty() => format!(
-                "If it is an atomic replace, the modules of the patches it replaces ({}) can then \
-                 NEVER be removed (until reboot)",
-                v.join(", ")
-            ),
-            // Before 5.1 one global flag kept every module disabled after a
-            // forced transition.
-            Pinned::MaybeReplaced(_) => "Its module stays removable once the patch is disabled (on \
-                 Linux 5.1 and later; before, no patch module disabled after a force can be removed)"
-                .into(),
-            Pinned::Nothing => "Its module stays removable once the patch is disabled".into(),
-        }
-    }
-
-    /// The consequence, once forced.
-    fn outcome(&self) -> String {
-        match self {
-            Pinned::Own(_) => "its module can never be removed (until reboot)".into(),
-            Pinned::Replaced(v) if !v.is_empty() => format!(
-                "the modules of the patches it replaced ({}) can never be removed (until reboot)",
-                v.join(", ")
-            ),
-            Pinned::MaybeReplaced(v) if !v.is_empty() => format!(
-                "if it replaced other patches, their modules ({}) can never be removed (until reboot)",
-                v.join(", ")
-            ),
-            _ => "no module is pinned".into(),
-        }
-    }
-}
-
 /// Starts disabling `patch` (unless it is being disabled already) and waits
 /// for the transition.
 fn disable_and_wait(ctx: &Ctx, patch: &Patch) -> Result<()> {
@@ -176,24 +49,15 @@ fn disable_and_wait(ctx: &Ctx, patch: &Patch) -> Result<()> {
     if patch.enabled {
         // During a transition to patched this reverses it.
         let path = ctx.sys.patch_dir(name).join("enabled");
-        write_attr(&path, "0").map_err(|e| {
-            let hint = if e.raw_os_error() == Some(libc::EBUSY) {
-                " (another patch is in transition: see klp status)"
-            } else {
-                ""
-            };
-            Error::Failed(format!(
-                "cannot disable {name}: writing 0 to {} failed: {}{hint}; {name} is still enabled",
-                path.display(),
-                describe_errno(&e)
-            ))
+        write_attr(&path, "0").map_err(|source| Error::DisableRefused {
+            name: name.clone(),
+            path,
+            source,
         })?;
     }
-    wait(&ctx.sys, name, Goal::Unpatched, ctx.wait).map_err(|e| match e {
-        Error::Timeout(report) => {
-            Error::Timeout(format!("{name} is being disabled but not yet: {report}"))
-        }
-        other => other,
+    wait(&ctx.sys, name, Transition::Unpatched, ctx.wait).map_err(|e| match e {
+        WaitError::Stalled(stall) => Error::DisableTimeout { stall },
+        other => Error::Undone(other),
     })
 }
 
@@ -208,12 +72,11 @@ fn remove_module(ctx: &Ctx, name: &str) -> Result<()> {
             Err(e) if is_busy(&e) && start.elapsed() < opts.timeout.max(Duration::from_secs(1)) => {
                 std::thread::sleep(opts.poll);
             }
-            Err(e) => {
-                return Err(Error::Failed(format!(
-                    "{name} is disabled but its module could not be removed: {}. If its transition was \
-                     forced it can never be removed; otherwise retry: klp unload {name}",
-                    describe_errno(&e)
-                )))
+            Err(source) => {
+                return Err(Error::RemoveFailed {
+                    name: name.to_string(),
+                    source,
+                })
             }
         }
     }

@@ -103,24 +103,14 @@ fn print_fit(fit: &Fit, out: &mut dyn Write) {
 mod tests {
     use super::super::test_ctx::{capture, ctx};
     use super::*;
-    use crate::testutil::{klp_module, FakeKernel, FakeRoot, KoFunc, KoObject, Layout};
+    use crate::testutil::{
+        klp_module, vermagic, vmlinux_fn, FakeKernel, FakeRoot, Layout, Modinfo, RELEASE,
+    };
 
     fn sample(fake: &FakeRoot) -> std::path::PathBuf {
-        let objects = [KoObject {
-            name: None,
-            funcs: vec![KoFunc {
-                name: "cmdline_proc_show",
-                sympos: 0,
-                replacement: "livepatch_cmdline_proc_show",
-            }],
-        }];
         let ko = klp_module(
-            &[
-                "livepatch=Y",
-                "name=lp",
-                "vermagic=7.2.13 SMP preempt mod_unload ",
-            ],
-            &objects,
+            &Modinfo::livepatch("lp"),
+            &vmlinux_fn("cmdline_proc_show"),
             true,
             Layout::C,
         );
@@ -135,8 +125,12 @@ mod tests {
         let k = FakeKernel::new(fake.root());
         let (r, text) = capture(|out| info(&ctx(&fake, &k), &file, false, out));
         r.unwrap();
-        let expected = "name:      lp\nlivepatch: yes\nvermagic:  7.2.13 SMP preempt mod_unload\nreplace:   yes\npatches:\n  vmlinux\n    cmdline_proc_show sympos=0 -> livepatch_cmdline_proc_show\nfits the running kernel: yes\n";
-        assert!(text.contains(expected), "{text}");
+        let expected = format!(
+            "name:      lp\nlivepatch: yes\nvermagic:  {}\nreplace:   yes\npatches:\n  vmlinux\n    \
+             cmdline_proc_show sympos=0 -> livepatch_cmdline_proc_show\nfits the running kernel: yes\n",
+            vermagic(RELEASE).trim_end()
+        );
+        assert!(text.contains(&expected), "{text}");
         assert!(
             text.contains("  ok   vmlinux:cmdline_proc_show: found in /proc/kallsyms\n"),
             "{text}"

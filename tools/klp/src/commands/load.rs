@@ -5,14 +5,11 @@ use crate::error::{Error, Result};
 use crate::fit::{livepatch_check, vermagic_check};
 use crate::kmsg::KmsgCursor;
 use crate::kofile::KoFile;
-use crate::sys::describe_errno;
-use crate::wait::{wait, Goal};
+use crate::transition::Transition;
+use crate::wait::{wait, WaitError};
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-
-/// At most this many kernel log lines are quoted when a load fails.
-const MAX_LOG_LINES: usize = 20;
 
 /// What `load_file` did.
 #[derive(Debug, PartialEq, Eq)]
@@ -57,31 +54,28 @@ pub fn load_file(
         if skip_loaded {
             return Ok(Loaded::AlreadyLoaded(name));
         }
-        return Err(Error::Failed(format!(
-            "a module named {name} is already loaded; nothing was done (klp unload {name} first to replace it)"
-        )));
+        return Err(Error::AlreadyLoaded { name });
     }
 
     let mut log = KmsgCursor::at_end(&ctx.sys);
-    if let Err(e) = ctx.kernel.load_module(&file, &params.join(" ")) {
-        return Err(Error::Failed(format!(
-            "the kernel refused to load {}: {}; nothing was loaded{}",
-            path.display(),
-            describe_errno(&e),
-            quote_log(&log.new_messages())
-        )));
+    if let Err(source) = ctx.kernel.load_module(&file, &params.join(" ")) {
+        return Err(Error::LoadRefused {
+            file: path.to_path_buf(),
+            source,
+            log: log.new_messages(),
+        });
     }
     say!(
         out,
         "{name}: loaded from {}, transition to patched started",
         path.display()
     );
-    wait(&ctx.sys, &name, Goal::Patched, ctx.wait).map_err(|e| match e {
-        Error::Timeout(report) => {
-            Error::Timeout(format!("{name} is loaded but not fully applied: {report}"))
-        }
-        Error::Failed(msg) => Error::Failed(format!("{name} was loaded but {msg}")),
-        other => other,
+    wait(&ctx.sys, &name, Transition::Patched, ctx.wait).map_err(|e| match e {
+        WaitError::Stalled(stall) => Error::LoadTimeout { stall },
+        source => Error::LoadUndone {
+            name: name.clone(),
+            source,
+        },
     })?;
     say!(out, "{name}: enabled, transition finished");
     Ok(Loaded::Loaded(name))
@@ -105,7 +99,7 @@ pub fn load_all(ctx: &Ctx, dir: &Path, out: &mut dyn Write) -> Result<()> {
             Ok(Loaded::AlreadyLoaded(name)) => {
                 say!(out, "{name}: already loaded, skipped ({})", file.display());
             }
-            Err(e @ Error::Timeout(_)) => {
+            Err(e @ Error::LoadTimeout { .. }) => {
                 let rest: Vec<String> = files[i + 1..]
                     .iter()
                     .map(|f| f.display().to_string())
@@ -138,19 +132,6 @@ fn modules_in(dir: &Path) -> Result<Vec<PathBuf>> {
         .collect();
     files.sort();
     Ok(files)
-}
-
-fn quote_log(lines: &[String]) -> String {
-    if lines.is_empty() {
-        return String::new();
-    }
-    let start = lines.len().saturating_sub(MAX_LOG_LINES);
-    let mut s = String::from("\nkernel log:");
-    for l in &lines[start..] {
-        s.push_str("\n  ");
-        s.push_str(l);
-    }
-    s
 }
 
 #[cfg(test)]

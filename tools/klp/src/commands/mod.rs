@@ -1,13 +1,15 @@
 //! The `klp` commands. Each takes a [`Ctx`] and writes what it did to `out`.
 
 mod disable;
+mod force;
 mod info;
 mod list;
 mod load;
 mod new;
 mod status;
 
-pub use disable::{disable, force, unload};
+pub use disable::{disable, unload};
+pub use force::force;
 pub use info::info;
 pub use list::list;
 pub use load::{load_all, load_file, Loaded};
@@ -48,8 +50,7 @@ pub(crate) use say;
 
 /// Serialises `value` as pretty JSON to `out`.
 fn print_json(out: &mut dyn std::io::Write, value: &impl serde::Serialize) -> Result<()> {
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| Error::Failed(format!("JSON output: {e}")))?;
+    let text = serde_json::to_string_pretty(value)?;
     say!(out, "{text}");
     Ok(())
 }

@@ -4,21 +4,23 @@
 use super::{print_json, say, Ctx};
 use crate::error::Result;
 use crate::livepatch;
-use crate::tasks::{self, Summary, Task, PATCHED, UNPATCHED};
+use crate::tasks::{self, Summary, Task};
+use crate::transition::Transition;
 use serde::Serialize;
 use std::io::Write;
 
+/// The transition in progress.
 #[derive(Serialize)]
-struct Transition<'a> {
+struct InProgress<'a> {
     patch: String,
-    target: &'static str,
+    target: Transition,
     not_switched: Vec<&'a Task>,
 }
 
 #[derive(Serialize)]
 struct StatusJson<'a> {
     summary: &'a Summary,
-    transition: Option<Transition<'a>>,
+    transition: Option<InProgress<'a>>,
     tasks: &'a [Task],
 }
 
@@ -27,13 +29,13 @@ pub fn status(ctx: &Ctx, all: bool, json: bool, out: &mut dyn Write) -> Result<(
     let patches = livepatch::list(&ctx.sys)?;
     let tasks = tasks::all(&ctx.sys);
     let summary = Summary::of(&tasks);
-    let transition = patches.iter().find(|p| p.transition).map(|p| {
-        let target = if p.enabled { PATCHED } else { UNPATCHED };
-        Transition {
+    let transition = patches.iter().find_map(|p| {
+        let target = p.target()?;
+        Some(InProgress {
             patch: p.name.clone(),
-            target: if p.enabled { "patched" } else { "unpatched" },
+            target,
             not_switched: tasks::not_switched(&tasks, target),
-        }
+        })
     });
     if json {
         return print_json(
@@ -80,7 +82,7 @@ pub fn status(ctx: &Ctx, all: bool, json: bool, out: &mut dyn Write) -> Result<(
     }
     if all {
         for t in &tasks {
-            let state = t.state.map_or("?".to_string(), |s| s.to_string());
+            let state = t.state.map_or("?".to_string(), |s| s.value().to_string());
             say!(out, "{:>7} {:>7} {:>2} {}", t.pid, t.tid, state, t.comm);
         }
     }
@@ -91,13 +93,15 @@ pub fn status(ctx: &Ctx, all: bool, json: bool, out: &mut dyn Write) -> Result<(
 mod tests {
     use super::super::test_ctx::{capture, ctx};
     use super::*;
+    use crate::tasks::TaskState::{Idle, In};
     use crate::testutil::{FakeKernel, FakePatch, FakeRoot};
+    use Transition::{Patched, Unpatched};
 
     #[test]
     fn idle_system() {
         let fake = FakeRoot::new();
-        fake.add_task(1, 1, "init", Some(-1));
-        fake.add_task(2, 2, "kthreadd", Some(-1));
+        fake.add_task(1, 1, "init", Some(Idle));
+        fake.add_task(2, 2, "kthreadd", Some(Idle));
         let k = FakeKernel::new(fake.root());
         let (r, text) = capture(|out| status(&ctx(&fake, &k), false, false, out));
         r.unwrap();
@@ -111,8 +115,8 @@ mod tests {
     fn transition_in_progress() {
         let fake = FakeRoot::new();
         fake.add_patch(&FakePatch::new("lp").transition(true));
-        fake.add_task(1, 1, "init", Some(1));
-        fake.add_task(5, 5, "slow", Some(0));
+        fake.add_task(1, 1, "init", Some(In(Patched)));
+        fake.add_task(5, 5, "slow", Some(In(Unpatched)));
         fake.add_task(6, 6, "hidden", None);
         let k = FakeKernel::new(fake.root());
         let (r, text) = capture(|out| status(&ctx(&fake, &k), true, false, out));
@@ -133,5 +137,37 @@ mod tests {
         assert_eq!(v["transition"]["patch"], "lp");
         assert_eq!(v["transition"]["not_switched"][0]["pid"], 5);
         assert_eq!(v["summary"]["patched"], 1);
+        assert_eq!(v["transition"]["target"], "patched");
+        assert_eq!(v["tasks"][0]["state"], 1);
+        assert_eq!(v["tasks"][2]["state"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn a_disabling_in_progress() {
+        let fake = FakeRoot::new();
+        fake.add_patch(&FakePatch::new("lp").enabled(false).transition(true));
+        fake.add_task(1, 1, "init", Some(In(Unpatched)));
+        fake.add_task(5, 5, "slow", Some(In(Patched)));
+        fake.add_task(7, 7, "idle", Some(Idle));
+        let k = FakeKernel::new(fake.root());
+        let (r, text) = capture(|out| status(&ctx(&fake, &k), true, false, out));
+        r.unwrap();
+        assert!(
+            text.contains(
+                "transition: lp to unpatched, 1 task(s) not switched yet:\n  pid 5 tid 5 comm slow\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(
+                "      1       1  0 init\n      5       5  1 slow\n      7       7 -1 idle\n"
+            ),
+            "{text}"
+        );
+        let (_, text) = capture(|out| status(&ctx(&fake, &k), false, true, out));
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["transition"]["target"], "unpatched");
+        assert_eq!(v["transition"]["not_switched"][0]["state"], 1);
+        assert_eq!(v["tasks"][2]["state"], -1);
     }
 }

@@ -1,5 +1,5 @@
 use super::*;
-use crate::testutil::{klp_module, Ko, KoFunc, KoObject, Layout};
+use crate::testutil::{klp_module, livepatch_ko, Ko, KoFunc, KoObject, Layout, Modinfo};
 
 fn parse(data: &[u8]) -> Option<Descriptors> {
     find(&object::File::parse(data).unwrap())
@@ -15,29 +15,16 @@ fn func(name: &str, sympos: u64, replacement: &str) -> FuncDesc {
 
 fn sample_objects() -> Vec<KoObject> {
     vec![
-        KoObject {
-            name: None,
-            funcs: vec![
-                KoFunc {
-                    name: "cmdline_proc_show",
-                    sympos: 0,
-                    replacement: "livepatch_cmdline_proc_show",
-                },
-                KoFunc {
-                    name: "meminfo_proc_show",
-                    sympos: 0,
-                    replacement: "livepatch_meminfo_proc_show",
-                },
-            ],
-        },
-        KoObject {
-            name: Some("ext4"),
-            funcs: vec![KoFunc {
-                name: "ext4_fill_super",
-                sympos: 2,
-                replacement: "fixed_fill_super",
-            }],
-        },
+        KoObject::vmlinux(vec![
+            KoFunc::new("cmdline_proc_show"),
+            KoFunc::new("meminfo_proc_show"),
+        ]),
+        KoObject::module(
+            "ext4",
+            vec![KoFunc::new("ext4_fill_super")
+                .sympos(2)
+                .replacement("fixed_fill_super")],
+        ),
     ]
 }
 
@@ -62,27 +49,29 @@ fn expected(replace: bool) -> Descriptors {
 
 #[test]
 fn reads_the_c_layout() {
-    let ko = klp_module(&["livepatch=Y"], &sample_objects(), true, Layout::C);
+    let ko = klp_module(
+        &Modinfo::livepatch("lp"),
+        &sample_objects(),
+        true,
+        Layout::C,
+    );
     assert_eq!(parse(&ko), Some(expected(true)));
 }
 
 #[test]
 fn reads_the_rust_layout() {
-    let ko = klp_module(&["livepatch=Y"], &sample_objects(), false, Layout::Rust);
+    let ko = klp_module(
+        &Modinfo::livepatch("lp"),
+        &sample_objects(),
+        false,
+        Layout::Rust,
+    );
     assert_eq!(parse(&ko), Some(expected(false)));
 }
 
 #[test]
 fn a_single_function_patch() {
-    let objects = [KoObject {
-        name: None,
-        funcs: vec![KoFunc {
-            name: "f",
-            sympos: 0,
-            replacement: "livepatch_f",
-        }],
-    }];
-    let d = parse(&klp_module(&[], &objects, false, Layout::Rust)).unwrap();
+    let d = parse(&livepatch_ko("lp")).unwrap();
     assert_eq!(
         d.objects,
         [ObjectDesc {
@@ -94,28 +83,22 @@ fn a_single_function_patch() {
 
 #[test]
 fn a_module_without_tables_has_none() {
-    assert_eq!(parse(&Ko::new(&["license=GPL"]).bytes()), None);
+    assert_eq!(parse(&Ko::new(&Modinfo::plain("plain")).bytes()), None);
 }
 
 #[test]
 fn objects_without_functions() {
     // livepatch-callbacks-demo.c: objects with callbacks and an empty funcs array.
     let objects = [
-        KoObject {
-            name: None,
-            funcs: vec![],
-        },
-        KoObject {
-            name: Some("busymod"),
-            funcs: vec![KoFunc {
-                name: "work",
-                sympos: 0,
-                replacement: "patched_work",
-            }],
-        },
+        KoObject::vmlinux(vec![]),
+        KoObject::module(
+            "busymod",
+            vec![KoFunc::new("work").replacement("patched_work")],
+        ),
     ];
     for layout in [Layout::C, Layout::Rust] {
-        let d = parse(&klp_module(&[], &objects, false, layout)).unwrap();
+        let modinfo = Modinfo::livepatch("lp");
+        let d = parse(&klp_module(&modinfo, &objects, false, layout)).unwrap();
         assert_eq!(
             d.objects,
             [
@@ -134,7 +117,7 @@ fn objects_without_functions() {
 
 #[test]
 fn a_pointer_to_this_module_alone_is_not_a_patch() {
-    let mut ko = Ko::new(&[]);
+    let mut ko = Ko::new(&Modinfo::plain("plain"));
     ko.this_module_pointer_at_data_start();
     assert_eq!(parse(&ko.bytes()), None);
 }

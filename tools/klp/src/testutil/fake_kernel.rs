@@ -5,7 +5,7 @@ use super::fake_root::FakePatch;
 use crate::kernel::Kernel;
 use std::cell::RefCell;
 use std::fs::File;
-use std::io;
+use std::io::{self, Write};
 use std::path::PathBuf;
 
 /// Loading succeeds and creates `loads` in sysfs, unless `load_errno` is
@@ -15,6 +15,8 @@ pub struct FakeKernel {
     pub root_user: bool,
     pub loads: Option<FakePatch>,
     pub load_errno: Option<i32>,
+    /// A message loading logs (appended to `/dev/kmsg` as one record).
+    pub load_log: Option<&'static str>,
     pub delete_errno: Option<i32>,
     /// "load <params>" / "delete <name>", in call order.
     pub calls: RefCell<Vec<String>>,
@@ -27,6 +29,7 @@ impl FakeKernel {
             root_user: true,
             loads: None,
             load_errno: None,
+            load_log: None,
             delete_errno: None,
             calls: RefCell::new(Vec::new()),
         }
@@ -46,6 +49,13 @@ impl Kernel for FakeKernel {
         self.calls
             .borrow_mut()
             .push(format!("load {params}").trim_end().to_string());
+        if let Some(msg) = self.load_log {
+            let mut kmsg = std::fs::OpenOptions::new()
+                .append(true)
+                .open(self.root.join("dev/kmsg"))
+                .unwrap();
+            writeln!(kmsg, "3,1,1,-;{msg}").unwrap();
+        }
         if let Some(e) = self.load_errno {
             return Err(io::Error::from_raw_os_error(e));
         }

@@ -1,11 +1,13 @@
 //! A fake root directory with the files the kernel would show.
 
+use super::RELEASE;
 use crate::sys::Sys;
+use crate::tasks::TaskState;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 /// A temporary root with `/sys/kernel/livepatch` and a kernel release
-/// (`7.2.13`); removed when dropped.
+/// ([`RELEASE`]); removed when dropped.
 pub struct FakeRoot {
     dir: tempfile::TempDir,
 }
@@ -22,7 +24,7 @@ impl FakeRoot {
             dir: tempfile::tempdir().unwrap(),
         };
         fs::create_dir_all(fake.sys().livepatch_dir()).unwrap();
-        fake.write("proc/sys/kernel/osrelease", "7.2.13\n");
+        fake.write("proc/sys/kernel/osrelease", &format!("{RELEASE}\n"));
         fake
     }
 
@@ -48,19 +50,12 @@ impl FakeRoot {
     }
 
     /// A task; `state` `None` leaves `patch_state` out (unreadable).
-    pub fn add_task(&self, pid: u32, tid: u32, comm: &str, state: Option<i32>) {
+    pub fn add_task(&self, pid: u32, tid: u32, comm: &str, state: Option<TaskState>) {
         let dir = format!("proc/{pid}/task/{tid}");
         self.write(&format!("{dir}/comm"), &format!("{comm}\n"));
         if let Some(s) = state {
-            self.set_task_state(pid, tid, s);
+            self.write(&format!("{dir}/patch_state"), &format!("{}\n", s.value()));
         }
-    }
-
-    pub fn set_task_state(&self, pid: u32, tid: u32, state: i32) {
-        self.write(
-            &format!("proc/{pid}/task/{tid}/patch_state"),
-            &format!("{state}\n"),
-        );
     }
 
     /// A `.ko` file at `root/name` with `data`.

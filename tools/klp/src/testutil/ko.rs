@@ -24,21 +24,132 @@ pub enum Layout {
     Rust,
 }
 
-pub struct KoFunc {
-    pub name: &'static str,
-    pub sympos: u64,
-    pub replacement: &'static str,
+/// The release of the kernel a [`FakeRoot`](super::FakeRoot) runs, which
+/// [`Modinfo`] modules are built for unless told otherwise.
+pub const RELEASE: &str = "7.2.13";
+
+/// A `vermagic` as Kbuild writes it: the release, then build options.
+pub fn vermagic(release: &str) -> String {
+    format!("{release} SMP preempt mod_unload ")
 }
 
+/// The `.modinfo` of a synthetic module: `livepatch=Y` (for a livepatch),
+/// `name=`, `vermagic=`.
+#[derive(Debug, Clone)]
+pub struct Modinfo {
+    name: &'static str,
+    livepatch: bool,
+    release: &'static str,
+}
+
+impl Modinfo {
+    /// Livepatch module `name`, built for [`RELEASE`].
+    pub fn livepatch(name: &'static str) -> Self {
+        Modinfo {
+            name,
+            livepatch: true,
+            release: RELEASE,
+        }
+    }
+
+    /// Ordinary (not livepatch) module `name`, built for [`RELEASE`].
+    pub fn plain(name: &'static str) -> Self {
+        Modinfo {
+            livepatch: false,
+            ..Self::livepatch(name)
+        }
+    }
+
+    /// Built for kernel `release` instead.
+    pub fn built_for(self, release: &'static str) -> Self {
+        Modinfo { release, ..self }
+    }
+
+    /// The section's contents: NUL-terminated `key=value` entries.
+    fn bytes(&self) -> Vec<u8> {
+        let mut entries = Vec::new();
+        if self.livepatch {
+            entries.push("livepatch=Y".to_string());
+        }
+        entries.push(format!("name={}", self.name));
+        entries.push(format!("vermagic={}", vermagic(self.release)));
+        entries
+            .iter()
+            .flat_map(|e| [e.as_bytes(), b"\0"].concat())
+            .collect()
+    }
+}
+
+/// A patched function.
+pub struct KoFunc {
+    pub name: String,
+    pub sympos: u64,
+    pub replacement: String,
+}
+
+impl KoFunc {
+    /// `name` (sympos 0), replaced by `livepatch_<name>`.
+    pub fn new(name: &str) -> Self {
+        KoFunc {
+            name: name.into(),
+            sympos: 0,
+            replacement: format!("livepatch_{name}"),
+        }
+    }
+
+    pub fn sympos(self, sympos: u64) -> Self {
+        KoFunc { sympos, ..self }
+    }
+
+    pub fn replacement(self, replacement: &str) -> Self {
+        KoFunc {
+            replacement: replacement.into(),
+            ..self
+        }
+    }
+}
+
+/// A patched object and its functions.
 pub struct KoObject {
     /// `None`: vmlinux.
-    pub name: Option<&'static str>,
+    pub name: Option<String>,
     pub funcs: Vec<KoFunc>,
 }
 
-/// A module with `modinfo` entries and one patch of `objects`.
+impl KoObject {
+    pub fn vmlinux(funcs: Vec<KoFunc>) -> Self {
+        KoObject { name: None, funcs }
+    }
+
+    /// Module `name`.
+    pub fn module(name: &str, funcs: Vec<KoFunc>) -> Self {
+        KoObject {
+            name: Some(name.into()),
+            funcs,
+        }
+    }
+}
+
+/// The smallest patch: vmlinux function `name`, replaced by
+/// `livepatch_<name>`.
+pub fn vmlinux_fn(name: &str) -> Vec<KoObject> {
+    vec![KoObject::vmlinux(vec![KoFunc::new(name)])]
+}
+
+/// Livepatch module `name` built for [`RELEASE`], with the smallest patch
+/// (vmlinux `f`), laid out as this project's macro does.
+pub fn livepatch_ko(name: &'static str) -> Vec<u8> {
+    klp_module(
+        &Modinfo::livepatch(name),
+        &vmlinux_fn("f"),
+        false,
+        Layout::Rust,
+    )
+}
+
+/// A module with `modinfo` and one patch of `objects`.
 pub fn klp_module(
-    modinfo: &[&str],
+    modinfo: &Modinfo,
     objects: &[KoObject],
     replace: bool,
     layout: Layout,
@@ -64,15 +175,15 @@ pub fn klp_module(
     let mut func_at = funcs_at;
     for (i, o) in objects.iter().enumerate() {
         let obj_at = objs_at + i * OBJ_SIZE;
-        if let Some(name) = o.name {
+        if let Some(name) = &o.name {
             let s = ko.string(name);
             relocs.push((obj_at, s.0, s.1));
         }
         relocs.push((obj_at + 8, data_sym, func_at as i64));
         for f in &o.funcs {
-            let s = ko.string(f.name);
+            let s = ko.string(&f.name);
             relocs.push((func_at, s.0, s.1));
-            let (sym, off) = ko.function(f.replacement);
+            let (sym, off) = ko.function(&f.replacement);
             match layout {
                 Layout::C => relocs.push((func_at + 8, ko.obj.section_symbol(ko.text), off as i64)),
                 Layout::Rust => relocs.push((func_at + 8, sym, 0)),
@@ -98,15 +209,10 @@ pub struct Ko {
 }
 
 impl Ko {
-    pub fn new(modinfo: &[&str]) -> Self {
+    pub fn new(modinfo: &Modinfo) -> Self {
         let mut obj = Object::new(BinaryFormat::Elf, Architecture::X86_64, Endianness::Little);
         let info = obj.add_section(vec![], b".modinfo".to_vec(), SectionKind::ReadOnlyData);
-        let mut bytes = Vec::new();
-        for entry in modinfo {
-            bytes.extend_from_slice(entry.as_bytes());
-            bytes.push(0);
-        }
-        obj.append_section_data(info, &bytes, 1);
+        obj.append_section_data(info, &modinfo.bytes(), 1);
         let text = obj.add_section(vec![], b".text".to_vec(), SectionKind::Text);
         let rodata = obj.add_section(
             vec![],

@@ -8,4 +8,6 @@ mod ko;
 
 pub use fake_kernel::FakeKernel;
 pub use fake_root::{FakePatch, FakeRoot};
-pub use ko::{klp_module, Ko, KoFunc, KoObject, Layout};
+pub use ko::{
+    klp_module, livepatch_ko, vermagic, vmlinux_fn, Ko, KoFunc, KoObject, Layout, Modinfo, RELEASE,
+};

@@ -1,6 +1,8 @@
 use super::super::test_ctx::{capture, ctx};
 use super::*;
+use crate::tasks::TaskState::In;
 use crate::testutil::{FakeKernel, FakePatch, FakeRoot};
+use crate::transition::Transition::Patched;
 
 #[test]
 fn disable_writes_0_and_waits() {
@@ -26,8 +28,6 @@ fn unknown_names_and_not_root() {
         assert_eq!(err.exit_code(), 5);
         assert!(err.to_string().contains("(loaded: lp)"), "{err}");
     }
-    let (r, _) = capture(|out| force(&ctx(&fake, &k), "nope", || true, out, &mut Vec::new()));
-    assert_eq!(r.unwrap_err().exit_code(), 5);
     k.root_user = false;
     let (r, _) = capture(|out| disable(&ctx(&fake, &k), "lp", out));
     assert_eq!(r.unwrap_err().exit_code(), 3);
@@ -38,7 +38,7 @@ fn unknown_names_and_not_root() {
 fn a_stalled_disable_is_reported() {
     let fake = FakeRoot::new();
     fake.add_patch(&FakePatch::new("lp").enabled(false).transition(true));
-    fake.add_task(3, 3, "busy", Some(1));
+    fake.add_task(3, 3, "busy", Some(In(Patched)));
     let k = FakeKernel::new(fake.root());
     let (r, _) = capture(|out| unload(&ctx(&fake, &k), "lp", out));
     let err = r.unwrap_err();
@@ -103,103 +103,63 @@ fn unload_says_what_it_left_when_removal_fails() {
 }
 
 #[test]
-fn force_needs_a_transition_and_a_confirmation() {
+fn the_message_of_a_stalled_disable() {
     let fake = FakeRoot::new();
-    fake.add_patch(&FakePatch::new("idle"));
-    fake.add_patch(&FakePatch::new("stuck").transition(true));
+    fake.add_patch(&FakePatch::new("lp").enabled(false).transition(true));
+    fake.add_task(3, 3, "busy", Some(In(Patched)));
+    fake.write("proc/3/task/3/stack", "[<0>] a+0x1/0x2\n[<0>] b+0x3/0x4\n");
     let k = FakeKernel::new(fake.root());
-    let (r, _) = capture(|out| force(&ctx(&fake, &k), "idle", || true, out, &mut Vec::new()));
-    assert!(r.unwrap_err().to_string().contains("not in transition"));
-    assert_eq!(fake.read("sys/kernel/livepatch/idle/force"), "");
-
-    let mut warn = Vec::new();
-    let (r, _) = capture(|out| force(&ctx(&fake, &k), "stuck", || false, out, &mut warn));
-    assert!(r.unwrap_err().to_string().contains("not confirmed"));
-    assert!(String::from_utf8(warn)
-        .unwrap()
-        .contains("Its module stays removable once the patch is disabled"));
-    assert_eq!(fake.read("sys/kernel/livepatch/stuck/force"), "");
-}
-
-/// What `klp force` warns is pinned, as `klp_force_transition()` decides;
-/// `no_replace_attr`: a kernel before 6.11, without `replace` in sysfs.
-fn force_warning(patch: FakePatch, other: Option<&str>, no_replace_attr: bool) -> String {
-    let fake = FakeRoot::new();
-    fake.add_patch(&patch);
-    if let Some(o) = other {
-        fake.add_patch(&FakePatch::new(o));
-    }
-    if no_replace_attr {
-        for p in livepatch::names(&fake.sys()) {
-            std::fs::remove_file(
-                fake.root()
-                    .join(format!("sys/kernel/livepatch/{p}/replace")),
-            )
-            .unwrap();
-        }
-    }
-    let k = FakeKernel::new(fake.root());
-    let mut warn = Vec::new();
-    let (r, _) = capture(|out| force(&ctx(&fake, &k), "stuck", || false, out, &mut warn));
-    assert!(r.unwrap_err().to_string().contains("not confirmed"));
-    String::from_utf8(warn).unwrap()
+    let (r, _) = capture(|out| disable(&ctx(&fake, &k), "lp", out));
+    assert_eq!(
+        r.unwrap_err().to_string(),
+        "lp is being disabled but not yet: timed out after 0 s: lp is still in transition to \
+         unpatched (enabled=0, transition=1); it is left that way\n\
+         1 task(s) have not switched yet:\n\
+         \x20 pid 3 tid 3 comm busy\n\
+         \x20     [<0>] a+0x1/0x2\n\
+         \x20     [<0>] b+0x3/0x4\n\
+         The kernel keeps retrying (and signals the remaining tasks). What you can do:\n\
+         \x20 wait, then check with: klp list\n\
+         \x20 echo 1 > /sys/kernel/livepatch/lp/enabled    reverse it (back to patched)\n\
+         \x20 klp force lp      complete it now, unchecked (klp force says which modules it pins)"
+    );
 }
 
 #[test]
-fn force_says_which_modules_it_pins() {
-    // Forcing a patch out: tasks may still run its code.
-    let w = force_warning(
-        FakePatch::new("stuck").transition(true).enabled(false),
-        None,
-        false,
-    );
-    assert!(
-        w.contains("The module of stuck can then NEVER be removed"),
-        "{w}"
-    );
-    // Forcing an atomic replace in: the replaced patches' code.
-    let w = force_warning(
-        FakePatch::new("stuck").transition(true).replace(true),
-        Some("old"),
-        false,
-    );
-    assert!(
-        w.contains("The modules of the patches it replaces (old) can then NEVER be removed"),
-        "{w}"
-    );
-    // Forcing a plain patch in pins nothing, even with other patches loaded.
-    let w = force_warning(FakePatch::new("stuck").transition(true), Some("old"), false);
-    assert!(w.contains("Its module stays removable"), "{w}");
-    assert!(!w.contains("NEVER"), "{w}");
-    // Without the `replace` attribute it cannot tell: it says both.
-    let w = force_warning(FakePatch::new("stuck").transition(true), Some("old"), true);
-    assert!(
-        w.contains("If it is an atomic replace, the modules of the patches it replaces (old)"),
-        "{w}"
-    );
-    let w = force_warning(FakePatch::new("stuck").transition(true), None, true);
-    assert!(w.contains("(on Linux 5.1 and later; before,"), "{w}");
-}
-
-#[test]
-fn force_writes_1() {
+fn a_disable_reversed_by_the_operator() {
     let fake = FakeRoot::new();
-    fake.add_patch(&FakePatch::new("stuck").transition(true));
+    fake.add_patch(&FakePatch::new("lp").enabled(false).transition(true));
     let k = FakeKernel::new(fake.root());
     let root = fake.root().to_path_buf();
-    // The "kernel" completes the transition once force is written.
-    let kernel = std::thread::spawn(move || {
-        let d = root.join("sys/kernel/livepatch/stuck");
-        while std::fs::read_to_string(d.join("force")).unwrap() != "1" {
-            std::thread::sleep(Duration::from_millis(5));
-        }
+    // Someone writes 1 to enabled: the transition goes back to patched.
+    let operator = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(20));
+        let d = root.join("sys/kernel/livepatch/lp");
+        std::fs::write(d.join("enabled"), "1\n").unwrap();
         std::fs::write(d.join("transition"), "0\n").unwrap();
     });
-    let (r, text) = capture(|out| force(&ctx(&fake, &k), "stuck", || true, out, &mut Vec::new()));
-    kernel.join().unwrap();
-    r.unwrap();
-    assert!(
-        text.contains("stuck: transition forced to completion; no module is pinned"),
-        "{text}"
+    let (r, _) = capture(|out| disable(&ctx(&fake, &k), "lp", out));
+    operator.join().unwrap();
+    let err = r.unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert_eq!(
+        err.to_string(),
+        "the disabling of lp was reversed: the patch is enabled"
+    );
+}
+
+#[test]
+fn the_message_when_the_module_stays() {
+    let fake = FakeRoot::new();
+    fake.add_patch(&FakePatch::new("lp"));
+    let mut k = FakeKernel::new(fake.root());
+    k.delete_errno = Some(libc::EPERM);
+    let (r, _) = capture(|out| unload(&ctx(&fake, &k), "lp", out));
+    let err = r.unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert_eq!(
+        err.to_string(),
+        "lp is disabled but its module could not be removed: Operation not permitted (EPERM). \
+         If its transition was forced it can never be removed; otherwise retry: klp unload lp"
     );
 }

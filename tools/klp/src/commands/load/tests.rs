@@ -1,24 +1,11 @@
 use super::super::test_ctx::{capture, ctx};
 use super::*;
-use crate::testutil::{klp_module, FakeKernel, FakePatch, FakeRoot, Ko, KoFunc, KoObject, Layout};
-
-const GOOD: &[&str] = &[
-    "livepatch=Y",
-    "name=lp",
-    "vermagic=7.2.13 SMP preempt mod_unload ",
-];
-
-fn livepatch_ko(modinfo: &[&str]) -> Vec<u8> {
-    let objects = [KoObject {
-        name: None,
-        funcs: vec![KoFunc {
-            name: "f",
-            sympos: 0,
-            replacement: "livepatch_f",
-        }],
-    }];
-    klp_module(modinfo, &objects, false, Layout::Rust)
-}
+use crate::tasks::TaskState::In;
+use crate::testutil::{
+    klp_module, livepatch_ko, vmlinux_fn, FakeKernel, FakePatch, FakeRoot, Ko, Layout, Modinfo,
+    RELEASE,
+};
+use crate::transition::Transition::Unpatched;
 
 fn kernel_loading(fake: &FakeRoot, patch: FakePatch) -> FakeKernel {
     let mut k = FakeKernel::new(fake.root());
@@ -29,7 +16,7 @@ fn kernel_loading(fake: &FakeRoot, patch: FakePatch) -> FakeKernel {
 #[test]
 fn loads_with_params_and_waits() {
     let fake = FakeRoot::new();
-    let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
+    let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let k = kernel_loading(&fake, FakePatch::new("lp"));
     let params = ["a=1".to_string(), "b=x".to_string()];
     let (r, text) = capture(|out| load_file(&ctx(&fake, &k), &file, &params, false, out));
@@ -58,7 +45,7 @@ fn assert_refused(name: &str, ko: &[u8], why: &str) {
 fn refuses_a_module_that_is_not_a_livepatch() {
     assert_refused(
         "plain.ko",
-        &Ko::new(&["name=plain", "vermagic=7.2.13 SMP"]).bytes(),
+        &Ko::new(&Modinfo::plain("plain")).bytes(),
         "not a livepatch: its modinfo has no livepatch=Y; nothing was loaded",
     );
 }
@@ -67,15 +54,20 @@ fn refuses_a_module_that_is_not_a_livepatch() {
 fn refuses_a_vermagic_mismatch() {
     assert_refused(
         "lp.ko",
-        &livepatch_ko(&["livepatch=Y", "name=lp", "vermagic=6.1.0 SMP"]),
-        "built for kernel 6.1.0 but the running kernel is 7.2.13",
+        &klp_module(
+            &Modinfo::livepatch("lp").built_for("6.1.0"),
+            &vmlinux_fn("f"),
+            false,
+            Layout::Rust,
+        ),
+        &format!("built for kernel 6.1.0 but the running kernel is {RELEASE}"),
     );
 }
 
 #[test]
 fn refuses_when_not_root_or_no_livepatch_support() {
     let fake = FakeRoot::new();
-    let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
+    let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let mut k = FakeKernel::new(fake.root());
     k.root_user = false;
     let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
@@ -90,7 +82,7 @@ fn refuses_when_not_root_or_no_livepatch_support() {
 #[test]
 fn kernel_refusal_says_nothing_was_loaded() {
     let fake = FakeRoot::new();
-    let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
+    let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let mut k = FakeKernel::new(fake.root());
     k.load_errno = Some(libc::EINVAL);
     let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
@@ -105,8 +97,8 @@ fn kernel_refusal_says_nothing_was_loaded() {
 #[test]
 fn a_stalled_transition_is_reported_and_left_as_is() {
     let fake = FakeRoot::new();
-    fake.add_task(9, 9, "blocker", Some(0));
-    let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
+    fake.add_task(9, 9, "blocker", Some(In(Unpatched)));
+    let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let k = kernel_loading(&fake, FakePatch::new("lp").transition(true));
     let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
     let err = r.unwrap_err();
@@ -124,7 +116,7 @@ fn a_stalled_transition_is_reported_and_left_as_is() {
 fn already_loaded() {
     let fake = FakeRoot::new();
     fake.add_patch(&FakePatch::new("lp"));
-    let file = fake.add_file("lp.ko", &livepatch_ko(GOOD));
+    let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let k = FakeKernel::new(fake.root());
     let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
     assert!(r
@@ -140,15 +132,9 @@ fn already_loaded() {
 fn load_all_goes_on_past_failures_in_name_order() {
     let fake = FakeRoot::new();
     fake.add_patch(&FakePatch::new("lp"));
-    fake.add_file("d/20-lp.ko", &livepatch_ko(GOOD));
-    fake.add_file(
-        "d/10-plain.ko",
-        &Ko::new(&["name=plain", "vermagic=7.2.13"]).bytes(),
-    );
-    fake.add_file(
-        "d/30-new.ko",
-        &livepatch_ko(&["livepatch=Y", "name=new", "vermagic=7.2.13 SMP"]),
-    );
+    fake.add_file("d/20-lp.ko", &livepatch_ko("lp"));
+    fake.add_file("d/10-plain.ko", &Ko::new(&Modinfo::plain("plain")).bytes());
+    fake.add_file("d/30-new.ko", &livepatch_ko("new"));
     fake.add_file("d/README", b"not a module");
     let k = kernel_loading(&fake, FakePatch::new("new"));
     let (r, text) = capture(|out| load_all(&ctx(&fake, &k), &fake.root().join("d"), out));
@@ -178,4 +164,88 @@ fn load_all_of_an_empty_dir_is_fine() {
     let (r, text) = capture(|out| load_all(&ctx(&fake, &k), &fake.root().join("d"), out));
     r.unwrap();
     assert!(text.contains("nothing to load"));
+}
+
+/// `err`'s message, with the fake root shown as `<root>`.
+fn message(fake: &FakeRoot, err: &Error) -> String {
+    err.to_string()
+        .replace(fake.root().to_str().unwrap(), "<root>")
+}
+
+#[test]
+fn the_messages_of_each_failure() {
+    let fake = FakeRoot::new();
+    fake.add_patch(&FakePatch::new("lp"));
+    let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
+    let k = FakeKernel::new(fake.root());
+    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    let err = r.unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert_eq!(
+        message(&fake, &err),
+        "a module named lp is already loaded; nothing was done (klp unload lp first to replace it)"
+    );
+
+    let fake = FakeRoot::new();
+    fake.write("dev/kmsg", "");
+    let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
+    let mut k = FakeKernel::new(fake.root());
+    k.load_errno = Some(libc::EINVAL);
+    k.load_log = Some("livepatch: symbol 'f' not found in symbol table");
+    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    let err = r.unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert_eq!(
+        message(&fake, &err),
+        "the kernel refused to load <root>/lp.ko: Invalid argument (EINVAL); nothing was loaded\n\
+         kernel log:\n  livepatch: symbol 'f' not found in symbol table"
+    );
+}
+
+#[test]
+fn the_message_of_a_stalled_load() {
+    let fake = FakeRoot::new();
+    fake.add_task(9, 9, "blocker", Some(In(Unpatched)));
+    let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
+    let k = kernel_loading(&fake, FakePatch::new("lp").transition(true));
+    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    assert_eq!(
+        r.unwrap_err().to_string(),
+        "lp is loaded but not fully applied: timed out after 0 s: lp is still in transition to \
+         patched (enabled=1, transition=1); it is left that way\n\
+         1 task(s) have not switched yet:\n\
+         \x20 pid 9 tid 9 comm blocker\n\
+         \x20     (kernel stack not readable)\n\
+         The kernel keeps retrying (and signals the remaining tasks). What you can do:\n\
+         \x20 wait, then check with: klp list\n\
+         \x20 klp disable lp    reverse the transition (back to unpatched)\n\
+         \x20 klp force lp      complete it now, unchecked (klp force says which modules it pins)"
+    );
+}
+
+#[test]
+fn a_transition_undone_during_the_load() {
+    let fake = FakeRoot::new();
+    let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
+    let k = kernel_loading(&fake, FakePatch::new("lp").enabled(false).transition(true));
+    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    let err = r.unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert_eq!(
+        err.to_string(),
+        "lp was loaded but the transition of lp was reversed before it finished: the patch is \
+         being disabled"
+    );
+
+    // The fake kernel creates no patch: it is gone at once.
+    let fake = FakeRoot::new();
+    let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
+    let k = FakeKernel::new(fake.root());
+    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    let err = r.unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert_eq!(
+        err.to_string(),
+        "lp was loaded but lp disappeared before its transition finished (it was disabled)"
+    );
 }
