@@ -27,6 +27,65 @@ pub fn exit_codes_help() -> String {
     s
 }
 
+/// Why `klp new` wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum NewError {
+    #[error("{0}; nothing was written")]
+    BadName(String),
+
+    #[error(
+        "no BTF for module {module}: {} does not exist (the kernel shows a module's BTF while \
+         it is loaded: load it, or pass --btf with its .ko); nothing was written",
+        path.display()
+    )]
+    NoModuleBtf { module: String, path: PathBuf },
+
+    #[error("{}: {source}; nothing was written", path.display())]
+    Btf {
+        path: PathBuf,
+        source: crate::btf::BtfError,
+    },
+
+    #[error("{btf}: {reason}; nothing was written")]
+    Lookup { btf: String, reason: String },
+
+    #[error(
+        "{func} is not in {btf}: the compiler may have inlined it or changed its ABI (.isra, \
+         .constprop, dropped arguments), or pahole left it out, so its signature is not known; \
+         {}nothing was written",
+        if *in_vmlinux { "if it is in a module, pass --object MODULE; " } else { "" }
+    )]
+    Absent {
+        func: String,
+        btf: String,
+        in_vmlinux: bool,
+    },
+
+    #[error(
+        "{} functions named {func} in {btf} have different prototypes ({}): klp new cannot tell \
+         which one you mean; nothing was written",
+        prototypes.len(),
+        prototypes.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+    )]
+    Ambiguous {
+        func: String,
+        btf: String,
+        prototypes: Vec<String>,
+    },
+
+    #[error(
+        "{func} is variadic (`{prototype}`): a Rust replacement cannot receive its variable \
+         arguments; nothing was written"
+    )]
+    Variadic { func: String, prototype: String },
+
+    #[error(
+        "{} already exists: nothing was written (choose another directory or --name)",
+        path.display()
+    )]
+    Exists { path: PathBuf },
+}
+
 /// Every way a `klp` command fails. The message of each variant is what the
 /// operator reads: it says what was done and what was not.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +101,10 @@ pub enum Error {
 
     #[error("refusing {}: {reason}; nothing was loaded", file.display())]
     Refused { file: PathBuf, reason: String },
+
+    /// `klp new`.
+    #[error(transparent)]
+    New(#[from] NewError),
 
     /// `klp load`: a module of that name is loaded already.
     #[error("a module named {name} is already loaded; nothing was done (klp unload {name} first to replace it)")]
@@ -182,6 +245,7 @@ impl Error {
             | Error::ForceRefused { .. }
             | Error::ForcedUnfinished { .. }
             | Error::Io { .. }
+            | Error::New(_)
             | Error::Json(_) => 1,
             Error::NotRoot { .. } => 3,
             Error::NoLivepatchSupport { .. } => 4,

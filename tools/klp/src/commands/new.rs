@@ -4,7 +4,7 @@
 
 use super::say;
 use crate::btf::{Btf, BtfError};
-use crate::error::{Error, Result};
+use crate::error::{Error, NewError, Result};
 use crate::scaffold::{self, Bindings, NewPatch};
 use crate::signature::{lookup, Lookup};
 use std::io::Write;
@@ -47,7 +47,7 @@ pub fn new(root: &Path, o: &NewOptions, out: &mut dyn Write) -> Result<()> {
         .name
         .clone()
         .unwrap_or_else(|| scaffold::default_name(func));
-    scaffold::check_name(&name).map_err(Error::Failed)?;
+    scaffold::check_name(&name).map_err(NewError::BadName)?;
     let sys_btf = |file: &str| root.join("sys/kernel/btf").join(file);
     let vmlinux_path = o.vmlinux_btf.clone().unwrap_or_else(|| sys_btf("vmlinux"));
     // Messages and the generated comment name the default files as on the
@@ -64,50 +64,45 @@ pub fn new(root: &Path, o: &NewOptions, out: &mut dyn Write) -> Result<()> {
         Some(module) => {
             let path = o.btf.clone().unwrap_or_else(|| sys_btf(module));
             if !path.exists() && o.btf.is_none() {
-                return Err(Error::Failed(format!(
-                    "no BTF for module {module}: {} does not exist (the kernel shows a \
-                     module's BTF while it is loaded: load it, or pass --btf with its .ko); \
-                     nothing was written",
-                    path.display()
-                )));
+                return Err(NewError::NoModuleBtf {
+                    module: module.clone(),
+                    path,
+                }
+                .into());
             }
             let base = Arc::new(read_btf(&vmlinux_path, None)?);
             (read_btf(&path, Some(base))?, shown(&o.btf, module))
         }
     };
-    let sig = match lookup(&btf, func).map_err(|e| Error::Failed(format!("{where_}: {e}")))? {
+    let found = lookup(&btf, func).map_err(|reason| NewError::Lookup {
+        btf: where_.clone(),
+        reason,
+    })?;
+    let sig = match found {
         Lookup::Found(sig) => sig,
         Lookup::Absent => {
-            return Err(Error::Failed(format!(
-                "{func} is not in {where_}: the compiler may have inlined it or changed its ABI \
-                 (.isra, .constprop, dropped arguments), or pahole left it out, so its \
-                 signature is not known; {}nothing was written",
-                if o.object.is_none() {
-                    "if it is in a module, pass --object MODULE; "
-                } else {
-                    ""
-                }
-            )))
+            return Err(NewError::Absent {
+                func: func.clone(),
+                btf: where_,
+                in_vmlinux: o.object.is_none(),
+            }
+            .into())
         }
         Lookup::Ambiguous(sigs) => {
-            let protos: Vec<String> = sigs
-                .iter()
-                .map(|s| format!("`{}`", s.prototype()))
-                .collect();
-            return Err(Error::Failed(format!(
-                "{} functions named {func} in {where_} have different prototypes ({}): klp \
-                 new cannot tell which one you mean; nothing was written",
-                sigs.len(),
-                protos.join(", ")
-            )));
+            return Err(NewError::Ambiguous {
+                func: func.clone(),
+                btf: where_,
+                prototypes: sigs.iter().map(|s| s.prototype()).collect(),
+            }
+            .into())
         }
     };
     if sig.variadic {
-        return Err(Error::Failed(format!(
-            "{func} is variadic (`{}`): a Rust replacement cannot receive its variable \
-             arguments; nothing was written",
-            sig.prototype()
-        )));
+        return Err(NewError::Variadic {
+            func: func.clone(),
+            prototype: sig.prototype(),
+        }
+        .into());
     }
     let bindings = match &o.kdir {
         Some(kdir) => {
@@ -135,10 +130,7 @@ pub fn new(root: &Path, o: &NewOptions, out: &mut dyn Write) -> Result<()> {
     let rs_path = dir.join(format!("{name}.rs"));
     for p in [&kbuild_path, &rs_path] {
         if p.exists() {
-            return Err(Error::Failed(format!(
-                "{} already exists: nothing was written (choose another directory or --name)",
-                p.display()
-            )));
+            return Err(NewError::Exists { path: p.clone() }.into());
         }
     }
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
@@ -160,15 +152,18 @@ pub fn new(root: &Path, o: &NewOptions, out: &mut dyn Write) -> Result<()> {
 /// Reads raw BTF or an ELF file's `.BTF`.
 fn read_btf(path: &Path, base: Option<Arc<Btf>>) -> Result<Btf> {
     let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let fail = |e: BtfError| Error::Failed(format!("{}: {e}", path.display()));
+    let fail = |source: BtfError| NewError::Btf {
+        path: path.to_path_buf(),
+        source,
+    };
     if data.starts_with(b"\x7fELF") {
-        Btf::from_elf(&data, base).map_err(fail)
+        Ok(Btf::from_elf(&data, base).map_err(fail)?)
     } else {
         match base {
             None => Btf::parse(data),
             Some(b) => Btf::parse_split(data, b),
         }
-        .map_err(fail)
+        .map_err(|e| fail(e).into())
     }
 }
 
