@@ -244,7 +244,10 @@ fn bad_names_are_refused() {
             ..opts("do_nothing", &root.path().join("out"))
         };
         let e = run(root.path(), &o).0.unwrap_err().to_string();
-        assert_eq!(e, format!("module name `{name}`: {why}"));
+        assert_eq!(
+            e,
+            format!("module name `{name}`: {why}; nothing was written")
+        );
     }
     let long = "f".repeat(80);
     assert_eq!(scaffold::default_name(&long).len(), 55);
