@@ -33,6 +33,7 @@ key() {
 		/usr/bin/rustc --version
 		clang-19 --version | head -n1
 		"$BINDGEN" --version
+		pahole --version
 	} | sha256sum | cut -c1-12
 }
 out=$CACHE/kernel/$pkgver-$flavour-$(key)

@@ -81,7 +81,8 @@ main() {
 	# (Debian's rustc-web ships rust-src, which the rustup toolchain lacks).
 	apt_install build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils \
 		python3 rustc-web rust-web-src cargo-web \
-		clang-19 lld-19 llvm-19 libclang-19-dev kmod busybox-static gzip debootstrap rsync
+		clang-19 lld-19 llvm-19 libclang-19-dev kmod busybox-static gzip debootstrap rsync \
+		dwarves openssl
 	apt_install -t bookworm-backports qemu-system-x86
 	kernel_source
 	# bindgen >= 0.71.1 (kernel 7.2's minimum), pinned, into the cache.
