@@ -4,8 +4,9 @@
 #   make setup        install the toolchain, QEMU, kernel sources (idempotent)
 #   make              build the Rust livepatch modules against KDIR
 #   make run          boot the test kernel, load the sample, show /proc/cmdline
-#   make check        host tests, then QEMU tests against the real kernel,
-#                     then the kernel's livepatch selftests (C and Rust)
+#   make check        host tests, build-fail cases, then QEMU tests against
+#                     the real kernel, then the kernel's livepatch
+#                     selftests (C and Rust)
 #   make check-debug  the QEMU suite again on the debug kernel (KASAN, lockdep,
 #                     kmemleak...), then the soak
 #   make soak         load/replace/unload cycles on the debug kernel, kmemleak
@@ -22,7 +23,7 @@ else
 export KDIR
 SCRIPTS := $(CURDIR)/scripts
 
-.PHONY: all setup run check check-host check-qemu check-selftests check-debug soak bench print-kdir clean
+.PHONY: all setup run check check-host check-build-fail check-qemu check-selftests check-debug soak bench print-kdir clean
 # klp (tools/klp), a host program the QEMU tests also run in the guest: built
 # with the cargo on PATH (rustup's), like the host tests.
 HOST_CARGO ?= cargo
@@ -36,10 +37,15 @@ setup:
 run: all
 	$(SCRIPTS)/qemu-run.sh sample
 
-check: check-host check-qemu check-selftests
+check: check-host check-build-fail check-qemu check-selftests
 
 check-host: setup
 	$(SCRIPTS)/check-host.sh
+
+# Modules that must not build (tests/build-fail): types against the
+# kernel's bindings, unsafe contracts, constants the kernel crates evaluate.
+check-build-fail: all
+	$(SCRIPTS)/check-build-fail.sh
 
 check-qemu: all
 	$(SCRIPTS)/qemu-run.sh tests
