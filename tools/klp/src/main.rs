@@ -49,6 +49,7 @@ fn run(cli: Cli) -> Result<()> {
             &mut io::stderr(),
         ),
         Command::Info { file, json } => commands::info(&ctx(None), file, *json, out),
+        Command::PostLink { files } => commands::post_link(files, out),
         Command::Status { all, json } => commands::status(&ctx(None), *all, *json, out),
     }
 }

@@ -4,12 +4,14 @@ mod disable;
 mod info;
 mod list;
 mod load;
+mod post_link;
 mod status;
 
 pub use disable::{disable, force, unload};
 pub use info::info;
 pub use list::list;
 pub use load::{load_all, load_file, Loaded};
+pub use post_link::post_link;
 pub use status::status;
 
 use crate::error::{Error, Result};

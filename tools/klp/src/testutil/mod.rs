@@ -3,8 +3,10 @@
 
 mod fake_kernel;
 mod fake_root;
+mod klp_ko;
 mod ko;
 
 pub use fake_kernel::FakeKernel;
 pub use fake_root::{FakePatch, FakeRoot};
+pub use klp_ko::{Decl, In, KlpKo, MarkerAt, Ref};
 pub use ko::{klp_module, Ko, KoFunc, KoObject, Layout};
