@@ -581,5 +581,122 @@ pub fn conversion_check(scan: &Scan) -> Option<Check> {
     }
 }
 
+/// The external symbols of a module file, for `klp info`.
+#[derive(Debug, Clone, Serialize)]
+pub struct External {
+    pub conversion: Conversion,
+    pub symbols: Vec<ExternalSymbol>,
+}
+
+/// One external symbol, for `klp info`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExternalSymbol {
+    /// The full `.klp.sym.*` name.
+    pub symbol: String,
+    /// `None` when the name does not parse (see `problem`).
+    pub object: Option<String>,
+    pub name: Option<String>,
+    pub sympos: Option<u64>,
+    /// Relocations against it (ordinary or klp ones).
+    pub relocations: usize,
+    /// Why the kernel could not resolve it, if it could not.
+    pub problem: Option<String>,
+}
+
+impl External {
+    pub fn new(scan: &Scan) -> Self {
+        let symbols = scan
+            .symbols
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let n = s.parsed.as_ref().ok();
+                ExternalSymbol {
+                    symbol: s.symbol.clone(),
+                    object: n.map(|n| n.object.clone()),
+                    name: n.map(|n| n.name.clone()),
+                    sympos: n.map(|n| n.sympos),
+                    relocations: scan.relocations_of(i),
+                    problem: s.parsed.as_ref().err().cloned(),
+                }
+            })
+            .collect();
+        External {
+            conversion: scan.conversion(),
+            symbols,
+        }
+    }
+
+    /// The lines `klp info` prints (none without external symbols).
+    pub fn describe(&self) -> Vec<String> {
+        let state = match self.conversion {
+            Conversion::NotNeeded => return Vec::new(),
+            Conversion::Converted => "converted by klp post-link",
+            Conversion::NotConverted => "NOT converted: run 'klp post-link' on the file",
+        };
+        let mut lines = vec![format!(
+            "external symbols: {} ({state})",
+            self.symbols.len()
+        )];
+        for s in &self.symbols {
+            let refs = format!(
+                "{} relocation{}",
+                s.relocations,
+                if s.relocations == 1 { "" } else { "s" }
+            );
+            lines.push(match (&s.object, &s.name, s.sympos, &s.problem) {
+                (Some(o), Some(n), Some(p), _) => format!("  {o} {n} sympos={p} ({refs})"),
+                (.., Some(why)) => format!("  {} INVALID: {why} ({refs})", s.symbol),
+                _ => format!("  {} ({refs})", s.symbol),
+            });
+        }
+        lines
+    }
+}
+
+/// Adds the external-symbol checks (converted; each symbol in
+/// `/proc/kallsyms`) to a module's fit.
+pub fn extend_fit(sys: &Sys, scan: &Scan, fit: &mut crate::fit::Fit) {
+    fit.checks.extend(conversion_check(scan));
+    fit.checks.extend(kallsyms_checks(sys, scan));
+    fit.fits = fit.checks.iter().all(|c| c.ok != Some(false));
+}
+
+/// What `klp load` checks of the external symbols before loading `data`:
+/// refuses (`Err`, the reasons) an unconverted module or a symbol the
+/// kernel will not resolve; writes what it could not check to `out`.
+pub fn check_before_load(
+    sys: &Sys,
+    data: &[u8],
+    out: &mut dyn std::io::Write,
+) -> Result<(), String> {
+    let Some(scan) = scan(data)? else {
+        return Ok(());
+    };
+    if let Some(c) = conversion_check(&scan) {
+        if c.ok == Some(false) {
+            return Err(c.detail);
+        }
+    }
+    let mut failed = Vec::new();
+    for c in kallsyms_checks(sys, &scan) {
+        match c.ok {
+            Some(true) => {}
+            Some(false) => failed.push(format!("{}: {}", c.what, c.detail)),
+            None => {
+                let _ = writeln!(out, "{}: {}", c.what, c.detail);
+            }
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the kernel would not resolve its external symbols: {}",
+            failed.join("; ")
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests;

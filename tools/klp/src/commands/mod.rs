@@ -55,6 +55,9 @@ fn print_json(out: &mut dyn std::io::Write, value: &impl serde::Serialize) -> Re
 }
 
 #[cfg(test)]
+mod external_tests;
+
+#[cfg(test)]
 pub(crate) mod test_ctx {
     use super::*;
     use crate::testutil::{FakeKernel, FakeRoot};
