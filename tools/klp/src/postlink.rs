@@ -13,6 +13,7 @@ use crate::klpsyms::{
     SHN_LIVEPATCH,
 };
 use object::build::elf::{Builder, Relocation, SectionData, SectionId, SymbolId};
+use object::build::Id;
 use object::elf;
 use object::read::elf::{FileHeader, Rela, SectionHeader, Sym};
 use object::{Endianness, Object, ObjectSymbol};
@@ -268,7 +269,16 @@ fn site_problem(scan: &Scan, site: &Site) -> Option<String> {
 
 /// The rewritten file and what moved. `scan` has no problems.
 fn rewrite(data: &[u8], scan: &Scan) -> Result<(Vec<u8>, Summary), String> {
-    let mut b = Builder::read(data).map_err(|e| e.to_string())?;
+    // The builder refuses section types it does not know, even unloaded
+    // ones it could copy: read those as opaque data, then give their type
+    // back.
+    let (input, opaque) = mark_opaque(data)?;
+    let mut b = Builder::read(&*input).map_err(|e| e.to_string())?;
+    for s in b.sections.iter_mut() {
+        if let Some((_, t)) = opaque.iter().find(|(i, _)| *i == s.id().index() + 1) {
+            s.sh_type = elf::SectionType(*t);
+        }
+    }
     // Builder ids, by ELF index (the builder keeps the file's order).
     let section_ids: Vec<SectionId> = b.sections.iter().map(|s| s.id()).collect();
     let section_id = |index: usize| section_ids[index - 1];
@@ -369,6 +379,32 @@ fn rewrite(data: &[u8], scan: &Scan) -> Result<(Vec<u8>, Summary), String> {
     let mut out = Vec::new();
     b.write(&mut out).map_err(|e| e.to_string())?;
     Ok((out, summary))
+}
+
+/// Section types copied as they are (none is loaded, none refers to
+/// anything that moves): `SHT_LLVM_ADDRSIG` (clang's `.llvm_addrsig`, which
+/// `ld.lld -r` keeps; a list of symbol indices, which the rewrite keeps).
+const OPAQUE_TYPES: &[u32] = &[0x6fff_4c03];
+
+/// A copy of `data` whose sections of an [`OPAQUE_TYPES`] type are
+/// `SHT_PROGBITS`, and those sections' indices and types.
+fn mark_opaque(data: &[u8]) -> Result<(Vec<u8>, Vec<(usize, u32)>), String> {
+    let header = elf::FileHeader64::<Endianness>::parse(data).map_err(err)?;
+    let e = header.endian().map_err(err)?;
+    let shoff = usize::try_from(header.e_shoff(e)).map_err(|e| e.to_string())?;
+    let shentsize = usize::from(header.e_shentsize(e));
+    let mut copy = data.to_vec();
+    let mut opaque = Vec::new();
+    for (i, s) in header.sections(e, data).map_err(err)?.iter().enumerate() {
+        let t = s.sh_type(e).0;
+        if OPAQUE_TYPES.contains(&t) {
+            // sh_type is the second 32-bit word of a section header.
+            let at = shoff + i * shentsize + 4;
+            copy[at..at + 4].copy_from_slice(&elf::SHT_PROGBITS.0.to_le_bytes());
+            opaque.push((i, t));
+        }
+    }
+    Ok((copy, opaque))
 }
 
 /// Checks that `new` is `old` with exactly the conversion of `scan`: the same

@@ -245,6 +245,20 @@ fn vmlinux_references_from_init_sections_are_fine() {
 }
 
 #[test]
+fn keeps_sections_the_builder_does_not_know() {
+    // clang's address-significance table, which ld.lld -r keeps in a .ko.
+    let ko = KlpKo {
+        addrsig: true,
+        ..KlpKo::with_refs(vec![Ref::call(FOO)])
+    };
+    let (after, _) = converted(&ko);
+    let f = ElfFile64::<Endianness>::parse(&*after).unwrap();
+    let s = f.section_by_name(".llvm_addrsig").unwrap();
+    assert_eq!(s.elf_section_header().sh_type(f.endian()).0, 0x6fff_4c03);
+    assert_eq!(s.data().unwrap(), [1, 2]);
+}
+
+#[test]
 fn refuses_relocation_types_the_kernel_does_not_apply() {
     let e = refused(&KlpKo::with_refs(vec![
         Ref::read(FOO).with_type(elf::R_X86_64_GOTPCREL.0)

@@ -118,6 +118,8 @@ pub struct KlpKo {
     /// Emit the klp descriptors.
     pub descriptors: bool,
     pub machine: Architecture,
+    /// A `.llvm_addrsig` section, as clang and `ld.lld -r` leave one.
+    pub addrsig: bool,
 }
 
 impl Default for KlpKo {
@@ -136,6 +138,7 @@ impl Default for KlpKo {
             marker_size: 1,
             descriptors: true,
             machine: Architecture::X86_64,
+            addrsig: false,
         }
     }
 }
@@ -257,6 +260,14 @@ impl KlpKo {
                 section: SymbolSection::Section(section),
                 flags: SymbolFlags::None,
             });
+        }
+        if self.addrsig {
+            let s = obj.add_section(vec![], b".llvm_addrsig".to_vec(), SectionKind::Other);
+            obj.section_mut(s).flags = object::SectionFlags::Elf {
+                sh_type: elf::SectionType(0x6fff_4c03),
+                sh_flags: elf::SHF_EXCLUDE,
+            };
+            obj.append_section_data(s, &[1, 2], 1);
         }
         obj.write().unwrap()
     }
