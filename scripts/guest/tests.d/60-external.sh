@@ -12,6 +12,7 @@ EXT_LINE="$EXT: [1-9][0-9]* processes"
 ext_cmdline_ok() {
 	local out first second
 	out=$(cat /proc/cmdline)
+	echo "/proc/cmdline while patched: $(echo "$out" | tr '\n' '|')"
 	first=$(echo "$out" | sed -n 1p)
 	second=$(echo "$out" | sed -n 2p)
 	expect_eq "$first" "$ORIG_CMDLINE" "first line of /proc/cmdline (saved_command_line)" || return 1
