@@ -8,6 +8,8 @@ use kernel::prelude::*;
 
 #[path = "common/external.rs"]
 mod external;
+#[path = "common/klp_converted.rs"]
+mod klp_converted;
 
 module! {
     type: RustLpExternal,

@@ -3,25 +3,19 @@
 //! A patch that calls a vmlinux function no kernel has, through a klp
 //! relocation: `klp load` must refuse it (not in /proc/kallsyms), and the
 //! kernel must refuse to load it ("symbol ... not found in symbol table")
-//! without running any of it. The external symbol, the marker and its check
-//! are written by hand, as a stand-in for the macro (see
-//! `common/external.rs`).
+//! without running any of it. The external symbol is declared by hand, as a
+//! stand-in for the macro (see `common/external.rs`).
 
-use kernel::{
-    prelude::*,
-    sync::atomic::{Atomic, Relaxed},
-};
+use kernel::prelude::*;
+
+#[path = "common/klp_converted.rs"]
+mod klp_converted;
 
 extern "C" {
     #[link_name = ".klp.sym.vmlinux.rust_lp_no_such_function,0"]
     fn rust_lp_no_such_function();
 }
 core::arch::global_asm!(".weak \".klp.sym.vmlinux.rust_lp_no_such_function,0\"");
-
-/// Set to 1 by `klp post-link`.
-#[export_name = "__rust_livepatch_klp_converted"]
-#[link_section = ".data.rust_livepatch_klp_converted"]
-static KLP_CONVERTED: Atomic<i8> = Atomic::new(0);
 
 module! {
     type: RustLpExternalMissing,
@@ -52,10 +46,7 @@ struct RustLpExternalMissing;
 
 impl kernel::Module for RustLpExternalMissing {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        if KLP_CONVERTED.load(Relaxed) != 1 {
-            pr_err!("refusing to enable: not converted by 'klp post-link'\n");
-            return Err(EINVAL);
-        }
+        klp_converted::check()?;
         fix::PATCH.enable(module)?;
         Ok(RustLpExternalMissing)
     }

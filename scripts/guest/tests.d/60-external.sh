@@ -1,6 +1,8 @@
 # Patches that use non-exported symbols of vmlinux through klp relocations
 # (tests/modules/common/external.rs), converted at build time by
-# `klp post-link`; one left unconverted; one whose symbol the kernel lacks.
+# `klp post-link`; one left unconverted; one whose symbol the kernel lacks;
+# one that reads a static of a module (rust_lp_external_mod.rs), whose
+# relocations klp writes when that module loads and clears when it goes.
 # Uses insmod_fails (40-faults.sh) and klp/expect_* (30-klp.sh).
 
 EXT=rust_lp_external
@@ -83,6 +85,66 @@ klp_refuses_external() {
 }
 t_klp_load_refuses_unconverted_and_missing() { with_cleanup klp_refuses_external; }
 
+# The module object: livepatch-shadow-mod.c and its static dummy_list.
+EXT_MOD=rust_lp_external_mod
+EXT_VICTIM=$MODULES/livepatch-shadow-mod.ko
+EXT_FOUND="$EXT_MOD: dummy_check: dummy found on dummy_list"
+
+# ext_mod_checks: within 15 s the replacement of dummy_check() (called every
+# 3 s for each dummy) finds the dummy on the module's list, and never
+# reports one missing; the relocation writes gave no warning.
+ext_found() { log_since_mark | grep -qF "$EXT_FOUND"; }
+ext_mod_checks() {
+	wait_until 15 ext_found ||
+		fail "no '$EXT_FOUND' within 15 s" || return 1
+	if log_since_mark | grep -F "$EXT_MOD: dummy_check: dummy NOT on"; then
+		fail "a dummy was not found on dummy_list"
+		return 1
+	fi
+	if log_since_mark | grep -F "Invalid relocation target"; then
+		fail "the kernel complained about a relocation site"
+		return 1
+	fi
+}
+
+ext_module_object() {
+	local d=$LP/$EXT_MOD
+	# The patch first: the module's symbol cannot be checked, its
+	# relocations wait for the module.
+	klp load --no-progress $MODULES/$EXT_MOD.ko
+	expect_rc 0 || return 1
+	expect_line "external livepatch_shadow_mod:dummy_list,0: module livepatch_shadow_mod is not loaded: checked by the kernel when it loads" || return 1
+	expect_eq "$(cat $d/livepatch_shadow_mod/patched)" 0 "patched before the module loads" || return 1
+	# The module loads: klp writes the relocations, the replacement runs.
+	log_mark
+	insmod $EXT_VICTIM || fail "insmod livepatch-shadow-mod failed" || return 1
+	expect_eq "$(cat $d/livepatch_shadow_mod/patched)" 1 "patched after the module loads" || return 1
+	ext_mod_checks || return 1
+	# It goes and comes back: klp cleared the sites (the kernel writes only
+	# over zeros, so loading it again would fail otherwise).
+	log_mark
+	rmmod livepatch_shadow_mod || fail "rmmod livepatch_shadow_mod failed" || return 1
+	insmod $EXT_VICTIM || fail "insmod livepatch-shadow-mod (again) failed" || return 1
+	ext_mod_checks || return 1
+	# The module first: klp writes the relocations when the patch loads.
+	klp unload --no-progress $EXT_MOD
+	expect_rc 0 || return 1
+	log_mark
+	klp load --no-progress $MODULES/$EXT_MOD.ko
+	expect_rc 0 || return 1
+	expect_line "$EXT_MOD: enabled, transition finished" || return 1
+	ext_mod_checks || return 1
+	klp unload --no-progress $EXT_MOD
+	expect_rc 0 || return 1
+	rmmod livepatch_shadow_mod || fail "rmmod livepatch_shadow_mod failed"
+}
+ext_module_object_cleanup() {
+	klp_cleanup
+	rmmod livepatch_shadow_mod 2>/dev/null
+	return 0
+}
+t_module_external_symbol_follows_the_module() { with_cleanup ext_module_object ext_module_object_cleanup; }
+
 TESTS="$TESTS t_external_symbols_resolved_by_klp t_unconverted_module_refuses_to_enable
 t_missing_external_symbol_is_refused t_klp_info_and_load_external_symbols
-t_klp_load_refuses_unconverted_and_missing"
+t_klp_load_refuses_unconverted_and_missing t_module_external_symbol_follows_the_module"

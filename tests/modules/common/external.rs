@@ -7,16 +7,15 @@
 //! `nr_processes()`. A module reaches neither by name: klp resolves them
 //! through klp relocations when the patch loads.
 //!
-//! The external-symbol part (the `extern` block, the `.weak` directives, the
-//! marker static and its check in [`enable`]) is written by hand here, as a
-//! stand-in for what `#[livepatch::patch]` will emit for each external
-//! symbol a patch declares. `klp post-link` (run by scripts/build.sh after
-//! the module's link) turns it into klp relocations and sets the marker.
+//! The external-symbol part (the `extern` block and the `.weak` directives
+//! here, the marker and its check in `klp_converted.rs`) is written by hand,
+//! as a stand-in for what the patch macro will emit for each external symbol
+//! a patch declares. `klp post-link` (run by scripts/build.sh after the
+//! module's link) turns it into klp relocations and sets the marker.
 
 use kernel::{
     ffi::{c_char, c_int},
     prelude::*,
-    sync::atomic::{Atomic, Relaxed},
 };
 
 // Stand-in for the macro: one foreign item per external symbol, named
@@ -37,23 +36,9 @@ core::arch::global_asm!(
     ".weak \".klp.sym.vmlinux.nr_processes,0\"",
 );
 
-/// Stand-in for the macro: 0 as built, set to 1 in the file by `klp
-/// post-link`. Initialised data (not `.bss`), so the file has the byte.
-#[export_name = "__rust_livepatch_klp_converted"]
-#[link_section = ".data.rust_livepatch_klp_converted"]
-static KLP_CONVERTED: Atomic<i8> = Atomic::new(0);
-
-/// Enables the patch, unless the module was not converted: then the
-/// external symbols were never resolved (the loader accepts an unresolved
-/// WEAK symbol as address 0), and the replacement must never run.
-/// Stand-in for the check the macro's generated init will make.
+/// Enables the patch if the module was converted (see `klp_converted.rs`).
 pub(crate) fn enable(module: &'static ThisModule) -> Result {
-    if KLP_CONVERTED.load(Relaxed) != 1 {
-        pr_err!(
-            "refusing to enable: external symbols unresolved, the module was not converted by 'klp post-link' after its link\n"
-        );
-        return Err(EINVAL);
-    }
+    crate::klp_converted::check()?;
     fix::PATCH.enable(module)
 }
 
