@@ -42,7 +42,10 @@ fn refuses_what_the_kernel_cannot_resolve() {
         (".klp.sym.vmlinux", "no '.' ends the object name"),
         (".klp.sym..foo,0", "the object name is empty"),
         (long_object.as_str(), "longer than 55"),
-        (".klp.sym.my-mod.f,0", "contains '-'"),
+        (
+            ".klp.sym.my-mod.f,0",
+            "contains '-': the kernel names modules with '_' ('my_mod')",
+        ),
         (".klp.sym.my,mod.f,0", "contains ','"),
         (".klp.sym.vmlinux.foo", "no ',<sympos>'"),
         (".klp.sym.vmlinux.,0", "the symbol name is empty"),
