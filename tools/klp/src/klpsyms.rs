@@ -187,8 +187,8 @@ pub struct KlpRelaSection {
     pub index: usize,
     pub name: String,
     pub flags: u64,
-    /// Entries, and how many of them reference each klp symbol (indices in
-    /// [`Scan::symbols`]); entries against other symbols count as `None`.
+    /// For each entry, the klp symbol it references (index in
+    /// [`Scan::symbols`]), `None` for any other symbol.
     pub syms: Vec<Option<usize>>,
 }
 
@@ -246,19 +246,28 @@ impl Scan {
                 .count()
     }
 
-    /// The conversion state, as `klp load` and `klp info` see it.
+    /// Whether something is left to convert: ordinary relocations against
+    /// klp symbols, or klp symbols not yet `SHN_LIVEPATCH`.
+    pub fn pending(&self) -> bool {
+        !self.sites.is_empty() || self.symbols.iter().any(|s| s.state != SymState::Livepatch)
+    }
+
+    /// Whether a marker exists and is not 1: the module's init will refuse
+    /// to enable its patch.
+    pub fn marker_unset(&self) -> bool {
+        self.markers.iter().any(|m| m.value != Some(1))
+    }
+
+    /// The conversion state, as `klp load` and `klp info` see it. A module
+    /// converted by other tools (kpatch, objtool's `klp post-link`) has no
+    /// marker: its klp symbols and sections are all that counts.
     pub fn conversion(&self) -> Conversion {
-        if self.symbols.is_empty() {
-            return Conversion::NotNeeded;
-        }
-        let converted = self.sites.is_empty()
-            && self.symbols.iter().all(|s| s.state == SymState::Livepatch)
-            && self.markers.len() == 1
-            && self.markers[0].value == Some(1);
-        if converted {
-            Conversion::Converted
-        } else {
+        if self.pending() || self.marker_unset() {
             Conversion::NotConverted
+        } else if self.symbols.is_empty() {
+            Conversion::NotNeeded
+        } else {
+            Conversion::Converted
         }
     }
 
@@ -560,25 +569,31 @@ pub fn kallsyms_checks(sys: &Sys, scan: &Scan) -> Vec<Check> {
 /// must not be loaded.
 pub fn conversion_check(scan: &Scan) -> Option<Check> {
     let what = "external symbols".to_string();
-    match scan.conversion() {
-        Conversion::NotNeeded => None,
-        Conversion::Converted => Some(Check {
-            what,
-            ok: Some(true),
-            detail: format!(
-                "{} klp symbols, converted by klp post-link",
-                scan.symbols.len()
+    let n = scan.symbols.len();
+    let (ok, detail) = match scan.conversion() {
+        Conversion::NotNeeded => return None,
+        Conversion::Converted => (
+            true,
+            format!("{n} klp symbols, their relocations in .klp.rela sections"),
+        ),
+        Conversion::NotConverted if scan.pending() => (
+            false,
+            format!(
+                "it references {n} external symbols but was not converted: run 'klp post-link' on it after the build"
             ),
-        }),
-        Conversion::NotConverted => Some(Check {
-            what,
-            ok: Some(false),
-            detail: format!(
-                "it references {} external symbols but was not converted: run 'klp post-link' on it after the build",
-                scan.symbols.len()
+        ),
+        Conversion::NotConverted => (
+            false,
+            format!(
+                "its '{MARKER}' is not set, so its init will refuse to enable the patch: run 'klp post-link' on it after the build"
             ),
-        }),
-    }
+        ),
+    };
+    Some(Check {
+        what,
+        ok: Some(ok),
+        detail,
+    })
 }
 
 /// The external symbols of a module file, for `klp info`.
@@ -631,7 +646,7 @@ impl External {
     pub fn describe(&self) -> Vec<String> {
         let state = match self.conversion {
             Conversion::NotNeeded => return Vec::new(),
-            Conversion::Converted => "converted by klp post-link",
+            Conversion::Converted => "converted",
             Conversion::NotConverted => "NOT converted: run 'klp post-link' on the file",
         };
         let mut lines = vec![format!(

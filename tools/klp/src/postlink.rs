@@ -134,7 +134,7 @@ fn problems(scan: &Scan, descriptors: Option<&Descriptors>) -> Vec<String> {
     }
 
     match scan.markers.as_slice() {
-        [] if !scan.symbols.is_empty() => p.push(format!(
+        [] if scan.pending() => p.push(format!(
             "it references {} klp symbols but has no '{MARKER}' marker: its init could not tell a converted module from an unconverted one, which would run with address 0 for each symbol",
             scan.symbols.len()
         )),
@@ -162,12 +162,7 @@ fn problems(scan: &Scan, descriptors: Option<&Descriptors>) -> Vec<String> {
         )),
     }
 
-    let pending = !scan.sites.is_empty()
-        || scan
-            .symbols
-            .iter()
-            .any(|s| s.state == SymState::WeakUndefined);
-    if pending && !scan.klp_sections.is_empty() {
+    if scan.pending() && !scan.klp_sections.is_empty() {
         p.push(format!(
             "it already has klp relocation sections ({}) and still unconverted symbols or relocations: rebuild it and convert it once",
             scan.klp_sections
@@ -268,7 +263,7 @@ fn site_problem(scan: &Scan, site: &Site) -> Option<String> {
 }
 
 /// The rewritten file and what moved. `scan` has no problems.
-fn rewrite(data: &[u8], scan: &Scan) -> Result<(Vec<u8>, Summary), String> {
+pub(crate) fn rewrite(data: &[u8], scan: &Scan) -> Result<(Vec<u8>, Summary), String> {
     // The builder refuses section types it does not know, even unloaded
     // ones it could copy: read those as opaque data, then give their type
     // back.
@@ -659,6 +654,8 @@ pub fn post_link_file(path: &std::path::Path) -> Result<String, String> {
 
 fn write_atomically(path: &std::path::Path, data: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
+    // Through a symbolic link, replace the file it points to.
+    let path = &std::fs::canonicalize(path)?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => std::path::Path::new("."),
@@ -682,4 +679,4 @@ fn write_atomically(path: &std::path::Path, data: &[u8]) -> std::io::Result<()> 
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

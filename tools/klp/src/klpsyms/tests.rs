@@ -100,6 +100,26 @@ fn scan_tells_the_conversion_state() {
 }
 
 #[test]
+fn a_marker_at_zero_is_not_converted_even_without_symbols() {
+    // Declared external symbols that the compiler dropped: no .klp.sym
+    // symbol, but the init still checks the marker.
+    let s = scanned(&KlpKo::default().bytes());
+    assert_eq!(s.conversion(), Conversion::NotConverted);
+    let c = conversion_check(&s).unwrap();
+    assert_eq!(c.ok, Some(false));
+    assert!(
+        c.detail
+            .contains("'__rust_livepatch_klp_converted' is not set, so its init will refuse"),
+        "{}",
+        c.detail
+    );
+    let Ok(Outcome::Converted { data, .. }) = convert(&KlpKo::default().bytes()) else {
+        panic!()
+    };
+    assert_eq!(scanned(&data).conversion(), Conversion::NotNeeded);
+}
+
+#[test]
 fn a_marker_left_at_zero_is_not_converted() {
     let ko = KlpKo::with_refs(vec![Ref::call(".klp.sym.vmlinux.foo,0")]);
     let Ok(Outcome::Converted { mut data, .. }) = convert(&ko.bytes()) else {

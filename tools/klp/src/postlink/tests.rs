@@ -199,6 +199,33 @@ fn converting_twice_changes_nothing() {
     );
 }
 
+/// A module converted by another tool (kpatch, objtool's klp post-link):
+/// klp symbols and sections, no marker.
+pub(crate) fn converted_without_marker(refs: Vec<Ref>) -> Vec<u8> {
+    let data = KlpKo {
+        marker: None,
+        ..KlpKo::with_refs(refs)
+    }
+    .bytes();
+    rewrite(&data, &scan(&data).unwrap().unwrap()).unwrap().0
+}
+
+#[test]
+fn modules_converted_by_other_tools_are_left_alone() {
+    let c = converted_without_marker(vec![Ref::call(FOO), Ref::read(BAR)]);
+    assert_eq!(
+        scan(&c).unwrap().unwrap().conversion(),
+        Conversion::Converted
+    );
+    match convert(&c) {
+        Ok(Outcome::AlreadyConverted {
+            symbols,
+            relocations,
+        }) => assert_eq!((symbols, relocations), (2, 2)),
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn files_without_klp_symbols_are_left_alone() {
     let plain = crate::testutil::Ko::new(&["name=plain"]).bytes();
@@ -466,4 +493,16 @@ fn a_refused_file_is_left_untouched_and_a_converted_one_replaced() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
+
+    // Through a symbolic link: the file it points to is converted.
+    let real = dir.path().join("real.ko");
+    std::fs::write(&real, KlpKo::with_refs(vec![Ref::call(FOO)]).bytes()).unwrap();
+    let link = dir.path().join("link.ko");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    post_link_file(&link).unwrap();
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(marker(&std::fs::read(&real).unwrap()), Some(1));
 }
