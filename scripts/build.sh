@@ -48,3 +48,12 @@ if grep -qx 'CONFIG_CC_IS_CLANG=y' "$KDIR/.config"; then
 fi
 make -C "$KDIR" M="$moddir" "${args[@]}" RUST_LIVEPATCH="$top" LIVEPATCH_MACROS="$macros" \
 	-j"$(nproc)" "$@"
+
+# After the final link: the modules' references to non-exported symbols
+# (.klp.sym.*) become klp relocations (tools/klp/README.md, post-link). Never
+# a manual step: a module that skipped it refuses to enable. The
+# *_unconverted test modules stand for one that skipped it.
+[ "${1:-}" = clean ] && exit 0
+"${HOST_CARGO:-cargo}" build --quiet --release --locked -p klp --manifest-path "$top/Cargo.toml"
+mapfile -t kos < <(sed -n 's/\.o$/.ko/p' "$top/modules.order" | grep -v '_unconverted\.ko$')
+[ "${#kos[@]}" = 0 ] || (cd "$top" && "$top/target/release/klp" post-link "${kos[@]}")

@@ -61,6 +61,14 @@ pub enum Command {
     /// Write a patch directory (Kbuild and NAME.rs) for replacing FUNCTION,
     /// with its exact signature from the kernel's BTF.
     New(NewArgs),
+    /// After a livepatch module's final link: move the relocations against
+    /// its external symbols (`.klp.sym.<object>.<name>,<sympos>`) into klp
+    /// relocation sections the kernel applies; in place, refuses what the
+    /// kernel could not apply. A file without such symbols is left as it is.
+    PostLink {
+        #[arg(required = true, value_name = "FILE.ko")]
+        files: Vec<PathBuf>,
+    },
     /// Per-task patch state summary and the transition in progress.
     Status {
         /// List every task with its state.

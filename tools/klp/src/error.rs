@@ -106,6 +106,11 @@ pub enum Error {
     #[error(transparent)]
     New(#[from] NewError),
 
+    /// `klp post-link`: files it refused to convert, and why (each is left
+    /// unchanged).
+    #[error("{}", post_link_refusals(refused))]
+    PostLinkRefused { refused: Vec<(PathBuf, String)> },
+
     /// `klp load`: a module of that name is loaded already.
     #[error("a module named {name} is already loaded; nothing was done (klp unload {name} first to replace it)")]
     AlreadyLoaded { name: String },
@@ -196,6 +201,20 @@ pub enum Error {
     Partial { failed: usize, total: usize },
 }
 
+fn post_link_refusals(refused: &[(PathBuf, String)]) -> String {
+    refused
+        .iter()
+        .map(|(file, why)| {
+            format!(
+                "refusing to convert {} (left unchanged):\n  {}",
+                file.display(),
+                why.replace('\n', "\n  ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn loaded_hint(loaded: &[String]) -> String {
     if loaded.is_empty() {
         " (none is loaded)".into()
@@ -246,6 +265,7 @@ impl Error {
             | Error::ForcedUnfinished { .. }
             | Error::Io { .. }
             | Error::New(_)
+            | Error::PostLinkRefused { .. }
             | Error::Json(_) => 1,
             Error::NotRoot { .. } => 3,
             Error::NoLivepatchSupport { .. } => 4,

@@ -63,6 +63,7 @@ fn run(cli: Cli) -> Result<()> {
             },
             out,
         ),
+        Command::PostLink { files } => commands::post_link(files, out),
         Command::Status { all, json } => commands::status(&ctx(None), *all, *json, out),
     }
 }

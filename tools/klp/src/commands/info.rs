@@ -5,6 +5,7 @@ use super::{print_json, say, Ctx};
 use crate::descriptors::Descriptors;
 use crate::error::{Error, Result};
 use crate::fit::{self, Fit};
+use crate::klpsyms::{self, External};
 use crate::kofile::KoFile;
 use serde::Serialize;
 use std::io::Write;
@@ -18,6 +19,8 @@ struct InfoJson<'a> {
     vermagic: Option<&'a str>,
     /// `None` when no descriptors were found in the file.
     patch: Option<&'a Descriptors>,
+    /// Static or non-exported symbols of the patched objects it uses.
+    external: Option<&'a External>,
     fits: bool,
     checks: &'a [fit::Check],
 }
@@ -29,7 +32,14 @@ pub fn info(ctx: &Ctx, path: &Path, json: bool, out: &mut dyn Write) -> Result<(
         file: path.into(),
         reason,
     })?;
-    let fit = fit::check(&ctx.sys, &ko);
+    let mut fit = fit::check(&ctx.sys, &ko);
+    let scan = std::fs::read(path)
+        .ok()
+        .and_then(|data| klpsyms::scan(&data).ok().flatten());
+    if let Some(scan) = &scan {
+        klpsyms::extend_fit(&ctx.sys, scan, &mut fit);
+    }
+    let external = scan.as_ref().map(External::new);
     if json {
         return print_json(
             out,
@@ -39,6 +49,7 @@ pub fn info(ctx: &Ctx, path: &Path, json: bool, out: &mut dyn Write) -> Result<(
                 livepatch: ko.is_livepatch(),
                 vermagic: ko.modinfo("vermagic"),
                 patch: ko.descriptors.as_ref(),
+                external: external.as_ref(),
                 fits: fit.fits,
                 checks: &fit.checks,
             },
@@ -62,6 +73,9 @@ pub fn info(ctx: &Ctx, path: &Path, json: bool, out: &mut dyn Write) -> Result<(
             out,
             "patches:   (no klp descriptors found in the module's data)"
         ),
+    }
+    for line in external.iter().flat_map(External::describe) {
+        say!(out, "{line}");
     }
     print_fit(&fit, out);
     Ok(())

@@ -48,6 +48,7 @@ pub fn load_file(
             return Err(refused(check.detail));
         }
     }
+    crate::klpsyms::check_before_load(&ctx.sys, &data, out).map_err(refused)?;
 
     let name = ko.name();
     if ctx.sys.module_loaded(&name) || ctx.sys.patch_dir(&name).exists() {

@@ -6,6 +6,7 @@ mod info;
 mod list;
 mod load;
 mod new;
+mod post_link;
 mod status;
 
 pub use disable::{disable, unload};
@@ -14,6 +15,7 @@ pub use info::info;
 pub use list::list;
 pub use load::{load_all, load_file, Loaded};
 pub use new::{new, NewOptions};
+pub use post_link::post_link;
 pub use status::status;
 
 use crate::error::{Error, Result};
@@ -54,6 +56,9 @@ fn print_json(out: &mut dyn std::io::Write, value: &impl serde::Serialize) -> Re
     say!(out, "{text}");
     Ok(())
 }
+
+#[cfg(test)]
+mod external_tests;
 
 #[cfg(test)]
 pub(crate) mod test_ctx {

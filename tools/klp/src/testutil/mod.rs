@@ -4,10 +4,12 @@
 pub mod btf;
 mod fake_kernel;
 mod fake_root;
+mod klp_ko;
 mod ko;
 
 pub use fake_kernel::FakeKernel;
 pub use fake_root::{FakePatch, FakeRoot};
+pub use klp_ko::{Decl, In, KlpKo, MarkerAt, Ref};
 pub use ko::{
     klp_module, livepatch_ko, vermagic, vmlinux_fn, Ko, KoFunc, KoObject, Layout, Modinfo, RELEASE,
 };

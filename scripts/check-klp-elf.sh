@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The klp relocations of the built test modules, as binutils' readelf sees
+# them (independently of klp's own ELF reading): `klp post-link`, run by
+# scripts/build.sh, must have produced the livepatch ELF format
+# (Documentation/livepatch/module-elf-format.rst); the *_unconverted module
+# must be left as linked. qemu-run.sh runs it before the QEMU tests.
+#
+#   check-klp-elf.sh [DIR]    DIR: the built tests/modules (default)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib/common.sh"
+dir=${1:-$(dirname "$here")/tests/modules}
+command -v readelf >/dev/null || die "readelf missing (binutils)"
+
+failed=0
+bad() {
+	log "check-klp-elf: $*"
+	failed=1
+}
+
+# converted KO SECTION ENTRIES SYMBOL...: KO has klp relocation section
+# SECTION (SHT_RELA, flags SHF_ALLOC|SHF_INFO_LINK|SHF_RELA_LIVEPATCH) with
+# ENTRIES relocations, each SYMBOL is SHN_LIVEPATCH (0xff20), no ordinary
+# relocation section references a .klp.sym symbol, the marker byte is 1.
+converted() {
+	local ko=$dir/$1 sec=$2 n=$3 sym
+	shift 3
+	[ -f "$ko" ] || { bad "$ko not built"; return; }
+	[ "$(readelf -tW "$ko" | awk -v s="$sec" '$1 ~ /^\[/ && $NF == s { getline; getline; sub(/^ +/, ""); print; exit }')" = \
+		"[0000000000100042]: ALLOC, INFO LINK, OS (0000000000100000)" ] ||
+		bad "$ko: no section $sec with flags 0x100042 (SHF_ALLOC|SHF_INFO_LINK|SHF_RELA_LIVEPATCH)"
+	readelf -rW "$ko" | grep -qF "Relocation section '$sec' at offset" ||
+		bad "$ko: $sec is not a relocation section"
+	[ "$(readelf -rW "$ko" | sed -n "/^Relocation section '$sec'/,/^\$/p" | grep -c '\.klp\.sym\.')" = "$n" ] ||
+		bad "$ko: $sec does not hold $n relocations against .klp.sym symbols"
+	for sym in "$@"; do
+		readelf -sW "$ko" | grep -qE " WEAK +DEFAULT +OS \[0xff20\] $(printf '%s' "$sym" | sed 's/\./\\./g')\$" ||
+			bad "$ko: $sym is not a WEAK SHN_LIVEPATCH (OS [0xff20]) symbol"
+	done
+	readelf -rW "$ko" | awk "/^Relocation section/ { s = \$3 } /\\.klp\\.sym\\./ && s !~ /^'\\.klp\\.rela\\./ { print s; exit 1 }" >/dev/null ||
+		bad "$ko: an ordinary relocation section still references a .klp.sym symbol"
+	marker "$ko" 01
+}
+
+# marker KO BYTE: the byte of __rust_livepatch_klp_converted.
+marker() {
+	local ko=$1 want=$2 value ndx off shoff
+	read -r value ndx < <(readelf -sW "$ko" | awk '$8 == "__rust_livepatch_klp_converted" { print $2, $7 }')
+	[ -n "${ndx:-}" ] || { bad "$ko: no __rust_livepatch_klp_converted"; return; }
+	shoff=$(readelf -SW "$ko" | sed -n "s/^ *\[ *$ndx\] [^ ]* *[A-Z]* *[0-9a-f]* \([0-9a-f]*\) .*/\1/p")
+	off=$((16#$shoff + 16#$value))
+	[ "$(od -An -tx1 -j "$off" -N1 "$ko" | tr -d ' ')" = "$want" ] ||
+		bad "$ko: __rust_livepatch_klp_converted is not $want"
+}
+
+converted rust_lp_external.ko .klp.rela.vmlinux..text 2 \
+	.klp.sym.vmlinux.saved_command_line,0 .klp.sym.vmlinux.nr_processes,0
+converted rust_lp_external_missing.ko .klp.rela.vmlinux..text 1 .klp.sym.vmlinux.rust_lp_no_such_function,0
+converted rust_lp_external_mod.ko .klp.rela.livepatch_shadow_mod..text 3 .klp.sym.livepatch_shadow_mod.dummy_list,0
+
+ko=$dir/rust_lp_external_unconverted.ko
+if [ -f "$ko" ]; then
+	! readelf -SW "$ko" | grep -qF .klp.rela. || bad "$ko: has .klp.rela sections"
+	[ "$(readelf -sW "$ko" | grep -cE ' WEAK +DEFAULT +UND \.klp\.sym\.vmlinux\.')" = 2 ] ||
+		bad "$ko: its two .klp.sym symbols are not WEAK undefined"
+	marker "$ko" 00
+else
+	bad "$ko not built"
+fi
+
+[ "$failed" = 0 ] || die "the test modules' klp relocations are not as klp post-link makes them (above)"
+log "check-klp-elf: the test modules' klp relocation sections, symbols and markers are right"
