@@ -165,9 +165,9 @@ impl Patch {
         if let Some(r) = self.relocations {
             if !r.converted() {
                 pr_err!(
-                    "{}: not converted by `klp post-link`: its references to non-exported \
-                     symbols would call address 0; refusing to enable the patch (build it with \
-                     `klp build` or the rust-livepatch Makefile)\n",
+                    "{}: refusing to enable the patch: its references to non-exported symbols \
+                     were not converted by 'klp post-link' after its link (they would call \
+                     address 0)\n",
                     module_name(module).to_str().unwrap_or("?")
                 );
                 return Err(EINVAL);
