@@ -1,0 +1,192 @@
+# Debian's own Rust-enabled kernel: its packages, a sid build environment
+# with the toolchain Debian built it with, and a KDIR for out-of-tree Rust
+# modules. Source it after common.sh; do not run it. scripts/debian.sh is the
+# command-line entry point.
+# shellcheck shell=bash
+#
+# Everything lives in $CACHE/debian/ and is keyed by Debian package versions:
+#   chroot/<key>/root         sid root with gcc-16, rustc, bindgen, pahole...
+#                             (key: the sid versions of those packages)
+#   kernel/<release>_<pkgver>/debs   the kernel's .deb files (apt-get download)
+#   kernel/<release>_<pkgver>/root   those packages unpacked (dpkg-deb -x)
+#   kernel/<release>_<pkgver>/kdir-<key>  the KDIR: linux-source configured with
+#                             Debian's .config, modules_prepare'd (rust/ too)
+#
+# DEBIAN_KERNEL selects the kernel by ABI name (7.2.13+deb14); by default the
+# one sid's linux-image-$DEBIAN_FLAVOUR meta package points to. Nothing here
+# names a version: a new upload (7.2.14) needs no change.
+
+DEBIAN_SUITE=${DEBIAN_SUITE:-sid}
+DEBIAN_FLAVOUR=${DEBIAN_FLAVOUR:-amd64}
+DEBIAN_CACHE=$CACHE/debian
+
+# The build environment. Changing the list (or DEBIAN_CHROOT_FORMAT, for a
+# change in how the root is made) gives a new chroot key.
+DEBIAN_CHROOT_FORMAT=1
+DEBIAN_CHROOT_PACKAGES=(
+	gcc-16 gcc make bc bison flex kmod cpio xz-utils zstd python3 perl
+	libelf-dev libssl-dev zlib1g-dev openssl ca-certificates
+	rustc rust-src cargo bindgen libclang-dev pahole
+)
+# The packages whose versions must be the ones the kernel was built with
+# (checked against its .config by debian_check_toolchain).
+DEBIAN_TOOLCHAIN_PACKAGES=(gcc-16 rustc rust-src cargo bindgen pahole binutils)
+
+# sid_version PKG: the version of PKG in $DEBIAN_SUITE per the host's apt
+# lists (setup.sh adds the suite), or nothing.
+sid_version() {
+	apt-cache show "$1/$DEBIAN_SUITE" 2>/dev/null | sed -n 's/^Version: //p' | head -n1
+}
+
+# debian_abi: the kernel's ABI name, e.g. 7.2.13+deb14.
+debian_abi() {
+	if [ -n "${DEBIAN_KERNEL:-}" ]; then
+		echo "$DEBIAN_KERNEL"
+		return
+	fi
+	local abi
+	abi=$(apt-cache show "linux-image-$DEBIAN_FLAVOUR/$DEBIAN_SUITE" 2>/dev/null |
+		sed -n "s/^Depends:.*linux-image-\([^ ,]*\)-$DEBIAN_FLAVOUR\b.*/\1/p" | head -n1)
+	[ -n "$abi" ] || die "cannot find linux-image-$DEBIAN_FLAVOUR in $DEBIAN_SUITE (run scripts/setup.sh, apt-get update; or set DEBIAN_KERNEL=7.2.13+deb14)"
+	echo "$abi"
+}
+
+# debian_release: uname -r of the kernel, e.g. 7.2.13+deb14-amd64.
+debian_release() { echo "$(debian_abi)-$DEBIAN_FLAVOUR"; }
+
+# debian_pkgver: the Debian version of its packages, e.g. 7.2.13-1.
+debian_pkgver() {
+	local rel v
+	rel=$(debian_release)
+	v=$(sid_version "linux-binary-$rel")
+	[ -n "$v" ] || die "no package linux-binary-$rel in $DEBIAN_SUITE (DEBIAN_KERNEL=$(debian_abi))"
+	echo "$v"
+}
+
+# debian_kernel_packages: the binary packages of the kernel release.
+debian_kernel_packages() {
+	local rel abi
+	rel=$(debian_release)
+	abi=$(debian_abi)
+	echo "linux-binary-$rel linux-base-$rel linux-modules-$rel linux-headers-$rel linux-headers-$abi-common linux-kbuild-$abi"
+}
+
+# debian_kernel_dir: $DEBIAN_CACHE/<release>_<pkgver> (not created).
+debian_kernel_dir() { echo "$DEBIAN_CACHE/kernel/$(debian_release)_$(debian_pkgver)"; }
+
+# ---------------------------------------------------------------------------
+# The sid build environment
+
+# debian_chroot_key: hash of the package list and the sid versions of the
+# toolchain packages (so a new rustc in sid gives a new root).
+debian_chroot_key() {
+	local p
+	{
+		echo "$DEBIAN_SUITE $DEBIAN_CHROOT_FORMAT ${DEBIAN_CHROOT_PACKAGES[*]}"
+		for p in "${DEBIAN_TOOLCHAIN_PACKAGES[@]}"; do
+			echo "$p $(sid_version "$p")"
+		done
+	} | sha256sum | cut -c1-12
+}
+
+# debian_chroot_dir: the chroot directory for the current key (not created).
+debian_chroot_dir() { echo "$DEBIAN_CACHE/chroot/$DEBIAN_SUITE-$(debian_chroot_key)"; }
+
+# debian_chroot: make the sid root if needed (debootstrap minbase from the
+# configured mirror, then apt-get install the build packages); print its
+# path. The mirror line is removed from the root afterwards, with apt's lists
+# and caches.
+debian_chroot() {
+	local dir root t0 mirror v
+	dir=$(debian_chroot_dir)
+	root=$dir/root
+	if [ -f "$dir/.ready" ]; then
+		echo "$root"
+		return 0
+	fi
+	[ "$(id -u)" = 0 ] || die "making the $DEBIAN_SUITE build root needs root (debootstrap, chroot)"
+	command -v debootstrap >/dev/null || die "debootstrap missing: run scripts/setup.sh"
+	mkdir -p "$DEBIAN_CACHE/chroot"
+	local lockfd
+	exec {lockfd}>>"$DEBIAN_CACHE/chroot/.lock"
+	flock "$lockfd"
+	if [ -f "$dir/.ready" ]; then
+		exec {lockfd}>&-
+		echo "$root"
+		return 0
+	fi
+	t0=$SECONDS
+	# Resumable: a failed apt step does not redo the debootstrap.
+	if [ ! -f "$dir/.debootstrapped" ]; then
+		mirror=$(debian_mirror)
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		log "debootstrap $DEBIAN_SUITE (minbase) into $root"
+		if ! debootstrap --variant=minbase "$DEBIAN_SUITE" "$root" "$mirror" >"$dir/debootstrap.log" 2>&1; then
+			tail -n 30 "$dir/debootstrap.log" >&2
+			die "debootstrap $DEBIAN_SUITE failed (log: $dir/debootstrap.log)"
+		fi
+		touch "$dir/.debootstrapped"
+	fi
+	# debootstrap wrote the mirror into the root's sources.list; apt needs
+	# it once more, then it goes. The host's apt policy on Release dates
+	# (some mirrors serve expired Release files) applies inside too.
+	local aptopts=() o
+	for o in Acquire::Check-Valid-Until Acquire::Check-Date; do
+		v=$(apt-config dump "$o" --format '%v%n' | head -n1)
+		[ -n "$v" ] && aptopts+=(-o "$o=$v")
+	done
+	log "installing the build packages in the $DEBIAN_SUITE root: ${DEBIAN_CHROOT_PACKAGES[*]}"
+	if ! debian_in_chroot "$root" sh -ec '
+		n=$1; shift
+		opts=""
+		while [ "$n" -gt 0 ]; do opts="$opts $1"; shift; n=$((n - 1)); done
+		apt-get $opts update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get $opts install -y -qq --no-install-recommends "$@"
+		apt-get clean' sh "${#aptopts[@]}" "${aptopts[@]}" "${DEBIAN_CHROOT_PACKAGES[@]}" >"$dir/apt.log" 2>&1; then
+		tail -n 30 "$dir/apt.log" >&2
+		die "installing the build packages in $root failed (log: $dir/apt.log)"
+	fi
+	rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/etc/apt/sources.list \
+		"$root"/etc/apt/sources.list.d/* "$root"/usr/share/doc/* "$root"/usr/share/man/*
+	debian_in_chroot "$root" dpkg-query -W -f '${Package} ${Version}\n' >"$dir/packages"
+	touch "$dir/.ready"
+	log "$DEBIAN_SUITE build root ready in $((SECONDS - t0)) s: $(du -sh "$root" | cut -f1) ($root)"
+	exec {lockfd}>&-
+	echo "$root"
+}
+
+# debian_in_chroot ROOT CMD...: run CMD as root inside ROOT, in a private
+# mount namespace: /proc, /dev (bind), a tmpfs on /tmp and the directories
+# listed in DEBIAN_BINDS (bind-mounted at the same path, so paths are the
+# same inside and out) vanish with the namespace when CMD ends, however it
+# ends: nothing is left mounted on the host. The environment is reset to
+# PATH, HOME, LANG and the variables named in DEBIAN_PASS_ENV. The working
+# directory is kept when it is one of the bound directories (or below).
+debian_in_chroot() {
+	local root=$1 v
+	shift
+	local envs=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8)
+	for v in ${DEBIAN_PASS_ENV:-}; do
+		[ -n "${!v+x}" ] && envs+=("$v=${!v}")
+	done
+	unshare --mount --propagation private -- bash -euc '
+		root=$1 binds=$2 cwd=$3 nenv=$4
+		shift 4
+		mount -t proc proc "$root/proc"
+		mount --rbind /dev "$root/dev"
+		mount -t tmpfs tmpfs "$root/tmp"
+		for d in $binds; do
+			mkdir -p "$root$d"
+			mount --bind "$d" "$root$d"
+		done
+		cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+		dir=/
+		for d in $binds; do
+			case "$cwd/" in "$d"/*) dir=$cwd ;; esac
+		done
+		envs=("${@:1:$nenv}")
+		shift "$nenv"
+		exec chroot "$root" /usr/bin/env -i "${envs[@]}" sh -c "cd \"\$0\" && exec \"\$@\"" "$dir" "$@"
+	' bash "$root" "${DEBIAN_BINDS:-}" "$PWD" "${#envs[@]}" "${envs[@]}" "$@"
+}
