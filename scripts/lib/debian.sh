@@ -190,3 +190,76 @@ debian_in_chroot() {
 		exec chroot "$root" /usr/bin/env -i "${envs[@]}" sh -c "cd \"\$0\" && exec \"\$@\"" "$dir" "$@"
 	' bash "$root" "${DEBIAN_BINDS:-}" "$PWD" "${#envs[@]}" "${envs[@]}" "$@"
 }
+
+# ---------------------------------------------------------------------------
+# The kernel's packages
+
+# debian_fetch: download the kernel's packages from $DEBIAN_SUITE (no
+# install: apt-get download) and unpack them into <dir>/root; print <dir>.
+# <dir>/versions lists the packages and versions.
+debian_fetch() {
+	local dir pkgver p tmp t0
+	dir=$(debian_kernel_dir)
+	if [ -f "$dir/.fetched" ]; then
+		echo "$dir"
+		return 0
+	fi
+	pkgver=$(debian_pkgver)
+	t0=$SECONDS
+	mkdir -p "$dir"
+	tmp=$(mktemp -d "$dir/debs.XXXXXX")
+	chmod 755 "$tmp" # apt downloads as user _apt
+	log "fetching Debian's kernel $(debian_release) $pkgver: $(debian_kernel_packages)"
+	for p in $(debian_kernel_packages); do
+		(cd "$tmp" && apt-get download -qq "$p=$pkgver" 2>&1 | grep -v 'Download is performed unsandboxed' >&2) || true
+		compgen -G "$tmp/${p}_*.deb" >/dev/null || die "apt-get download $p=$pkgver failed"
+	done
+	rm -rf "$dir/debs" "$dir/root"
+	mv "$tmp" "$dir/debs"
+	mkdir -p "$dir/root"
+	for p in "$dir"/debs/*.deb; do
+		dpkg-deb -x "$p" "$dir/root"
+		dpkg-deb -f "$p" Package Version | paste -sd' ' | sed 's/^Package: \(.*\) Version: /\1 /'
+	done >"$dir/versions"
+	touch "$dir/.fetched"
+	log "fetched and unpacked in $((SECONDS - t0)) s: $(du -sh "$dir/debs" | cut -f1) of packages, $(du -sh "$dir/root" | cut -f1) unpacked"
+	echo "$dir"
+}
+
+# debian_headers: the linux-headers directory of the unpacked packages (the
+# one /lib/modules/<release>/build points to).
+debian_headers() { echo "$(debian_kernel_dir)/root/usr/src/linux-headers-$(debian_release)"; }
+
+# debian_modules_dir: /usr/lib/modules/<release> of the unpacked packages.
+debian_modules_dir() { echo "$(debian_kernel_dir)/root/usr/lib/modules/$(debian_release)"; }
+
+# debian_source: print the directory of linux-source-<major.minor> at exactly
+# the kernel's package version: the tree setup.sh unpacked in $CACHE/src when
+# its version matches, else that version fetched into the kernel's directory.
+debian_source() {
+	local abi series pkgver dir tmp
+	abi=$(debian_abi)
+	series=$(echo "$abi" | cut -d. -f1,2)
+	pkgver=$(debian_pkgver)
+	if [ "$(cat "$CACHE/src/linux-source-$series.version" 2>/dev/null)" = "$pkgver" ] &&
+		[ -f "$CACHE/src/linux-source-$series/.unpacked-$pkgver" ]; then
+		echo "$CACHE/src/linux-source-$series"
+		return 0
+	fi
+	dir=$(debian_kernel_dir)/src
+	if [ ! -f "$dir/.unpacked-$pkgver" ]; then
+		log "fetching linux-source-$series $pkgver (the cached source is another version)"
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		tmp=$(mktemp -d)
+		chmod 755 "$tmp"
+		(cd "$tmp" && apt-get download -qq "linux-source-$series=$pkgver" 2>&1 |
+			grep -v 'Download is performed unsandboxed' >&2) || true
+		compgen -G "$tmp/linux-source-*.deb" >/dev/null || die "apt-get download linux-source-$series=$pkgver failed"
+		dpkg-deb --fsys-tarfile "$tmp"/linux-source-*.deb |
+			tar -xO "./usr/src/linux-source-$series.tar.xz" | tar -xJ -C "$dir" --strip-components=1
+		rm -rf "$tmp"
+		touch "$dir/.unpacked-$pkgver"
+	fi
+	echo "$dir"
+}
