@@ -9,6 +9,17 @@
 #   debian.sh chroot          make the sid build root; print its path
 #   debian.sh fetch           download and unpack the kernel's packages; print
 #                             their directory (root/ holds the files)
+#   debian.sh kdir            build the KDIR for Debian's kernel (linux-source
+#                             + Debian's .config, rust/ built in the chroot,
+#                             Debian's Module.symvers); print its path
+#   debian.sh build [ARGS]    build the Rust livepatch modules of this checkout
+#                             for it (in the chroot); print the directory
+#                             of the .ko files (out/debian/<release>)
+#   debian.sh build-c [ARGS]  build the kernel's C livepatch samples and
+#                             selftest modules against Debian's headers
+#                             package; print their directory
+#   debian.sh check [KO...]   check-symvers.sh: the modules (default: all
+#                             built above) against Debian's Module.symvers
 #   debian.sh run CMD...      run CMD in the sid build root (as root; the
 #                             checkout, the kernel source and $CACHE/debian
 #                             are mounted at their own paths)
@@ -19,12 +30,23 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
 . "$here/lib/debian.sh"
 top=$(dirname "$here")
+debian_resolve
 
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
 chroot) debian_chroot ;;
 fetch) debian_fetch ;;
+kdir) debian_kdir ;;
+build) debian_build_rust "$@" ;;
+build-c) debian_build_c "$@" ;;
+check)
+	if [ $# = 0 ]; then
+		set -- "$top/out/debian/$(debian_release)"/{samples,samples/test_modules,tests/modules}/*.ko \
+			"$(debian_kernel_dir)"/c-modules/{samples,test_modules}/*.ko
+	fi
+	"$here/check-symvers.sh" "$(debian_headers)/Module.symvers" "$@"
+	;;
 versions)
 	echo "release $(debian_release)"
 	echo "package-version $(debian_pkgver)"
@@ -40,9 +62,7 @@ versions)
 	;;
 run)
 	[ $# -gt 0 ] || die "usage: debian.sh run CMD..."
-	root=$(debian_chroot)
-	mkdir -p "$DEBIAN_CACHE/kernel"
-	DEBIAN_BINDS="$top $CACHE/src $DEBIAN_CACHE/kernel" debian_in_chroot "$root" "$@"
+	debian_chroot_run "$@"
 	;;
-*) die "usage: debian.sh versions|chroot|fetch|run CMD..." ;;
+*) die "usage: debian.sh versions|chroot|fetch|kdir|build|build-c|check|run CMD..." ;;
 esac

@@ -32,36 +32,50 @@ DEBIAN_CHROOT_PACKAGES=(
 # (checked against its .config by debian_check_toolchain).
 DEBIAN_TOOLCHAIN_PACKAGES=(gcc-16 rustc rust-src cargo bindgen pahole binutils)
 
-# sid_version PKG: the version of PKG in $DEBIAN_SUITE per the host's apt
-# lists (setup.sh adds the suite), or nothing.
-sid_version() {
-	apt-cache show "$1/$DEBIAN_SUITE" 2>/dev/null | sed -n 's/^Version: //p' | head -n1
+# debian_resolve: set DEBIAN_ABI (7.2.13+deb14), DEBIAN_PKGVER (7.2.13-1) and
+# DEBIAN_TOOLCHAIN_VERSIONS ("pkg version" lines) from the host's apt lists
+# (setup.sh adds the suite). apt-cache takes seconds per call: the answer is
+# computed once per process and remembered in $DEBIAN_CACHE/resolved/ until
+# apt's lists or the selection change.
+debian_resolve() {
+	[ -n "${DEBIAN_PKGVER:-}" ] && return 0
+	local stamp memo tmp abi pkgver
+	stamp=$({
+		echo "$DEBIAN_SUITE $DEBIAN_FLAVOUR ${DEBIAN_KERNEL:-} ${DEBIAN_TOOLCHAIN_PACKAGES[*]}"
+		ls -l --time-style=+%s /var/lib/apt/lists/ | grep '_Packages' || true
+	} | sha256sum | cut -c1-16)
+	memo=$DEBIAN_CACHE/resolved/$stamp
+	if [ ! -s "$memo" ]; then
+		abi=${DEBIAN_KERNEL:-}
+		if [ -z "$abi" ]; then
+			abi=$(apt-cache show "linux-image-$DEBIAN_FLAVOUR/$DEBIAN_SUITE" 2>/dev/null |
+				sed -n "s/^Depends:.*linux-image-\([^ ,]*\)-$DEBIAN_FLAVOUR\b.*/\1/p" | head -n1)
+			[ -n "$abi" ] || die "cannot find linux-image-$DEBIAN_FLAVOUR in $DEBIAN_SUITE (run scripts/setup.sh and apt-get update, or set DEBIAN_KERNEL=<abi>, e.g. 7.2.13+deb14)"
+		fi
+		pkgver=$(apt-cache show "linux-binary-$abi-$DEBIAN_FLAVOUR/$DEBIAN_SUITE" 2>/dev/null |
+			sed -n 's/^Version: //p' | head -n1)
+		[ -n "$pkgver" ] || die "no package linux-binary-$abi-$DEBIAN_FLAVOUR in $DEBIAN_SUITE (DEBIAN_KERNEL=$abi)"
+		mkdir -p "$DEBIAN_CACHE/resolved"
+		tmp=$memo.$$
+		{
+			printf 'DEBIAN_ABI=%q\nDEBIAN_PKGVER=%q\n' "$abi" "$pkgver"
+			printf 'DEBIAN_TOOLCHAIN_VERSIONS=%q\n' "$(apt-cache show "${DEBIAN_TOOLCHAIN_PACKAGES[@]/%//$DEBIAN_SUITE}" 2>/dev/null |
+				awk '/^Package: /{p=$2} /^Version: /{print p, $2}' | sort -u)"
+		} >"$tmp"
+		mv "$tmp" "$memo"
+	fi
+	# shellcheck disable=SC1090
+	. "$memo"
 }
 
 # debian_abi: the kernel's ABI name, e.g. 7.2.13+deb14.
-debian_abi() {
-	if [ -n "${DEBIAN_KERNEL:-}" ]; then
-		echo "$DEBIAN_KERNEL"
-		return
-	fi
-	local abi
-	abi=$(apt-cache show "linux-image-$DEBIAN_FLAVOUR/$DEBIAN_SUITE" 2>/dev/null |
-		sed -n "s/^Depends:.*linux-image-\([^ ,]*\)-$DEBIAN_FLAVOUR\b.*/\1/p" | head -n1)
-	[ -n "$abi" ] || die "cannot find linux-image-$DEBIAN_FLAVOUR in $DEBIAN_SUITE (run scripts/setup.sh, apt-get update; or set DEBIAN_KERNEL=7.2.13+deb14)"
-	echo "$abi"
-}
+debian_abi() { debian_resolve && echo "$DEBIAN_ABI"; }
 
 # debian_release: uname -r of the kernel, e.g. 7.2.13+deb14-amd64.
-debian_release() { echo "$(debian_abi)-$DEBIAN_FLAVOUR"; }
+debian_release() { debian_resolve && echo "$DEBIAN_ABI-$DEBIAN_FLAVOUR"; }
 
 # debian_pkgver: the Debian version of its packages, e.g. 7.2.13-1.
-debian_pkgver() {
-	local rel v
-	rel=$(debian_release)
-	v=$(sid_version "linux-binary-$rel")
-	[ -n "$v" ] || die "no package linux-binary-$rel in $DEBIAN_SUITE (DEBIAN_KERNEL=$(debian_abi))"
-	echo "$v"
-}
+debian_pkgver() { debian_resolve && echo "$DEBIAN_PKGVER"; }
 
 # debian_kernel_packages: the binary packages of the kernel release.
 debian_kernel_packages() {
@@ -80,13 +94,9 @@ debian_kernel_dir() { echo "$DEBIAN_CACHE/kernel/$(debian_release)_$(debian_pkgv
 # debian_chroot_key: hash of the package list and the sid versions of the
 # toolchain packages (so a new rustc in sid gives a new root).
 debian_chroot_key() {
-	local p
-	{
-		echo "$DEBIAN_SUITE $DEBIAN_CHROOT_FORMAT ${DEBIAN_CHROOT_PACKAGES[*]}"
-		for p in "${DEBIAN_TOOLCHAIN_PACKAGES[@]}"; do
-			echo "$p $(sid_version "$p")"
-		done
-	} | sha256sum | cut -c1-12
+	debian_resolve
+	printf '%s\n' "$DEBIAN_SUITE $DEBIAN_CHROOT_FORMAT ${DEBIAN_CHROOT_PACKAGES[*]}" "$DEBIAN_TOOLCHAIN_VERSIONS" |
+		sha256sum | cut -c1-12
 }
 
 # debian_chroot_dir: the chroot directory for the current key (not created).
@@ -159,7 +169,7 @@ debian_chroot() {
 # debian_in_chroot ROOT CMD...: run CMD as root inside ROOT, in a private
 # mount namespace: /proc, /dev (bind), a tmpfs on /tmp and the directories
 # listed in DEBIAN_BINDS (bind-mounted at the same path, so paths are the
-# same inside and out) vanish with the namespace when CMD ends, however it
+# same inside and out; an entry HOSTDIR=DIR mounts HOSTDIR at DIR) vanish with the namespace when CMD ends, however it
 # ends: nothing is left mounted on the host. The environment is reset to
 # PATH, HOME, LANG and the variables named in DEBIAN_PASS_ENV. The working
 # directory is kept when it is one of the bound directories (or below).
@@ -176,15 +186,14 @@ debian_in_chroot() {
 		mount -t proc proc "$root/proc"
 		mount --rbind /dev "$root/dev"
 		mount -t tmpfs tmpfs "$root/tmp"
-		for d in $binds; do
+		dir=/
+		for b in $binds; do
+			d=${b#*=}
 			mkdir -p "$root$d"
-			mount --bind "$d" "$root$d"
+			mount --bind "${b%%=*}" "$root$d"
+			[ "$d" = "$b" ] && case "$cwd/" in "$d"/*) dir=$cwd ;; esac
 		done
 		cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
-		dir=/
-		for d in $binds; do
-			case "$cwd/" in "$d"/*) dir=$cwd ;; esac
-		done
 		envs=("${@:1:$nenv}")
 		shift "$nenv"
 		exec chroot "$root" /usr/bin/env -i "${envs[@]}" sh -c "cd \"\$0\" && exec \"\$@\"" "$dir" "$@"
@@ -261,5 +270,151 @@ debian_source() {
 		rm -rf "$tmp"
 		touch "$dir/.unpacked-$pkgver"
 	fi
+	echo "$dir"
+}
+
+# ---------------------------------------------------------------------------
+# The KDIR
+
+# debian_chroot_run CMD...: run CMD in the sid root with the checkout ($top,
+# when set), the kernel source, $DEBIAN_CACHE/kernel and the cargo home
+# $DEBIAN_CACHE/cargo mounted at their own paths, and Debian's headers
+# package (once fetched) at /usr/src/linux-headers-<release> as if installed.
+debian_chroot_run() {
+	local root src binds pkgroot rel abi
+	root=$(debian_chroot)
+	src=$(debian_source)
+	mkdir -p "$DEBIAN_CACHE/kernel" "$DEBIAN_CACHE/cargo"
+	binds="${top:-} $src $DEBIAN_CACHE/kernel $DEBIAN_CACHE/cargo"
+	# Debian's headers where the package installs them (their Makefile
+	# names /usr/src/linux-headers-*-common and /usr/lib/linux-kbuild-*).
+	pkgroot=$(debian_kernel_dir)/root
+	if [ -f "$(debian_kernel_dir)/.fetched" ]; then
+		rel=$(debian_release)
+		abi=$(debian_abi)
+		binds="$binds $pkgroot/usr/src/linux-headers-$rel=/usr/src/linux-headers-$rel"
+		binds="$binds $pkgroot/usr/src/linux-headers-$abi-common=/usr/src/linux-headers-$abi-common"
+		binds="$binds $pkgroot/usr/lib/linux-kbuild-$abi=/usr/lib/linux-kbuild-$abi"
+	fi
+	DEBIAN_BINDS=$binds debian_in_chroot "$root" "$@"
+}
+
+# debian_check_toolchain: fail unless the sid root's gcc-16, rustc, bindgen
+# and pahole are the ones the kernel's .config records (a proc macro or a
+# crate's symbol hashes only match with the very same rustc).
+debian_check_toolchain() {
+	local cfg want have o
+	cfg=$(debian_headers)/.config
+	[ -f "$cfg" ] || die "no $cfg: run scripts/debian.sh fetch"
+	# shellcheck disable=SC2016
+	have=$(debian_chroot_run sh -c '
+		echo "CC_VERSION_TEXT=\"$(x86_64-linux-gnu-gcc-16 --version | head -n1)\""
+		echo "RUSTC_VERSION_TEXT=\"$(rustc --version)\""
+		echo "BINDGEN_VERSION_TEXT=\"$(bindgen --version)\""
+		echo "PAHOLE_VERSION=$(pahole --version | tr -d v. | sed "s/^0*//")"')
+	for o in CC_VERSION_TEXT RUSTC_VERSION_TEXT BINDGEN_VERSION_TEXT PAHOLE_VERSION; do
+		want=$(grep "^CONFIG_$o=" "$cfg" | sed 's/^CONFIG_//')
+		echo "$have" | grep -qxF -- "$want" ||
+			die "the $DEBIAN_SUITE root has $(echo "$have" | grep "^$o=") but $(debian_release) was built with $want: $DEBIAN_SUITE moved on; pin the packages or pick the kernel sid has now (DEBIAN_KERNEL)"
+	done
+}
+
+# debian_kdir_dir: the KDIR for the current kernel and sid root (not created).
+debian_kdir_dir() {
+	echo "$(debian_kernel_dir)/kdir-$(basename "$(debian_chroot_dir)" | sed "s/^$DEBIAN_SUITE-//")"
+}
+
+# debian_kdir: build the KDIR if needed; print it. It is linux-source at the
+# kernel's package version, configured out of tree with Debian's .config and
+# .kernelvariables (CC=gcc-16, KERNELRELEASE), `make modules_prepare` run in
+# the sid root (which builds rust/: core, kernel, macros, bindings...), then
+# Debian's Module.symvers and its BTF-only vmlinux (the base of module BTF)
+# copied in. Fails if olddefconfig changes any option of Debian's .config.
+debian_kdir() {
+	local kdir headers src
+	kdir=$(debian_kdir_dir)
+	if [ -f "$kdir/.rust-livepatch-built" ]; then
+		echo "$kdir"
+		return 0
+	fi
+	debian_fetch >/dev/null
+	debian_chroot >/dev/null
+	headers=$(debian_headers)
+	src=$(debian_source)
+	debian_check_toolchain
+	(
+		# One kernel build at a time on the machine.
+		build_lock
+		[ -f "$kdir/.rust-livepatch-built" ] && exit 0
+		local t0=$SECONDS
+		rm -rf "$kdir"
+		mkdir -p "$kdir"
+		cp "$headers/.config" "$headers/.kernelvariables" "$kdir/"
+		log "configuring $src for Debian's $(debian_release) in $kdir"
+		debian_chroot_run make -s -C "$src" O="$kdir" olddefconfig >/dev/null
+		if ! diff -u <(grep -v '^# Linux/' "$headers/.config") <(grep -v '^# Linux/' "$kdir/.config") >"$kdir/config.diff"; then
+			cat "$kdir/config.diff" >&2
+			die "olddefconfig in the $DEBIAN_SUITE root changed Debian's .config (above): the toolchain differs from Debian's"
+		fi
+		rm -f "$kdir/config.diff"
+		log "make modules_prepare (with rust/) in the $DEBIAN_SUITE root"
+		debian_chroot_run make -C "$src" O="$kdir" -j"$(nproc)" modules_prepare >"$kdir/build.log" 2>&1 ||
+			{ tail -n 40 "$kdir/build.log" >&2; die "make modules_prepare failed (log: $kdir/build.log)"; }
+		[ -f "$kdir/rust/libkernel.rmeta" ] || die "modules_prepare built no rust/libkernel.rmeta (log: $kdir/build.log)"
+		log "Debian's kernel prepared in $((SECONDS - t0)) s"
+		cp "$headers/Module.symvers" "$kdir/Module.symvers"
+		cp "$headers/vmlinux" "$kdir/vmlinux"
+		touch "$kdir/.rust-livepatch-built"
+	)
+	echo "$kdir"
+}
+
+# ---------------------------------------------------------------------------
+# Modules
+
+# debian_build_rust [MAKE ARGS...]: build the proc-macro crate with the sid
+# root's cargo (a proc macro only loads into the rustc that built it) and
+# every Rust livepatch module of the checkout $top against the KDIR, in the
+# sid root. The objects go to $top/out/debian/<release>/ (Kbuild's MO=), so
+# a build for the test kernel in the checkout is left alone. Prints that
+# directory.
+debian_build_rust() {
+	local kdir out target macros t0
+	kdir=$(debian_kdir)
+	out=$top/out/debian/$(debian_release)
+	target=$top/target/debian-$(basename "$kdir")
+	macros=$target/release/liblivepatch_macros.so
+	mkdir -p "$out"
+	t0=$SECONDS
+	CARGO_HOME=$DEBIAN_CACHE/cargo CARGO_TARGET_DIR=$target DEBIAN_PASS_ENV="CARGO_HOME CARGO_TARGET_DIR" \
+		debian_chroot_run cargo build --quiet --release --locked -p livepatch-macros \
+		--manifest-path "$top/Cargo.toml" >&2
+	[ -f "$macros" ] || die "cargo did not produce $macros"
+	debian_chroot_run make -C "$kdir" M="$top" MO="$out" RUST_LIVEPATCH="$top" \
+		LIVEPATCH_MACROS="$macros" -j"$(nproc)" "$@" >&2
+	log "Rust modules for $(debian_release) built in $((SECONDS - t0)) s in $out"
+	echo "$out"
+}
+
+# debian_build_c [MAKE ARGS...]: build the kernel's C livepatch samples
+# (samples/livepatch) and the livepatch selftests' modules
+# (tools/testing/selftests/livepatch/test_modules) of the kernel's source,
+# out of tree, against Debian's own headers package with Debian's own kbuild
+# (its Makefile sets CC=gcc-16), in the sid root. Prints the directory that
+# holds samples/ and test_modules/.
+debian_build_c() {
+	local src dir headers t0
+	src=$(debian_source)
+	debian_fetch >/dev/null
+	headers=/usr/src/linux-headers-$(debian_release)
+	dir=$(debian_kernel_dir)/c-modules
+	t0=$SECONDS
+	mkdir -p "$dir"
+	rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' "$src/samples/livepatch/" "$dir/samples/"
+	rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
+		"$src/tools/testing/selftests/livepatch/test_modules/" "$dir/test_modules/"
+	debian_chroot_run make -C "$headers" M="$dir/samples" CONFIG_SAMPLE_LIVEPATCH=m -j"$(nproc)" "$@" >&2
+	debian_chroot_run make -C "$headers" M="$dir/test_modules" -j"$(nproc)" "$@" >&2
+	log "C modules for $(debian_release) built in $((SECONDS - t0)) s in $dir"
 	echo "$dir"
 }
