@@ -20,6 +20,9 @@
 #                             package; print their directory
 #   debian.sh check [KO...]   check-symvers.sh: the modules (default: all
 #                             built above) against Debian's Module.symvers
+#   debian.sh qemu            boot Debian's vmlinuz in QEMU, load the Rust
+#                             sample, show /proc/cmdline patched, disable
+#                             and remove it (output in out/debian-qemu/)
 #   debian.sh run CMD...      run CMD in the sid build root (as root; the
 #                             checkout, the kernel source and $CACHE/debian
 #                             are mounted at their own paths)
@@ -29,6 +32,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
 . "$here/lib/debian.sh"
+. "$here/lib/initramfs.sh"
+. "$here/lib/qemu.sh"
 top=$(dirname "$here")
 debian_resolve
 
@@ -40,9 +45,10 @@ fetch) debian_fetch ;;
 kdir) debian_kdir ;;
 build) debian_build_rust "$@" ;;
 build-c) debian_build_c "$@" ;;
+qemu) debian_qemu_sample ;;
 check)
 	if [ $# = 0 ]; then
-		set -- "$top/out/debian/$(debian_release)"/{samples,samples/test_modules,tests/modules}/*.ko \
+		set -- "$top/out/debian/$(debian_release)"/{samples,samples/test_modules,tests/modules,bench/modules}/*.ko \
 			"$(debian_kernel_dir)"/c-modules/{samples,test_modules}/*.ko
 	fi
 	"$here/check-symvers.sh" "$(debian_headers)/Module.symvers" "$@"
@@ -64,5 +70,5 @@ run)
 	[ $# -gt 0 ] || die "usage: debian.sh run CMD..."
 	debian_chroot_run "$@"
 	;;
-*) die "usage: debian.sh versions|chroot|fetch|kdir|build|build-c|check|run CMD..." ;;
+*) die "usage: debian.sh versions|chroot|fetch|kdir|build|build-c|check|qemu|run CMD..." ;;
 esac

@@ -26,7 +26,7 @@ DEBIAN_CHROOT_FORMAT=1
 DEBIAN_CHROOT_PACKAGES=(
 	gcc-16 gcc make bc bison flex kmod cpio xz-utils zstd python3 perl
 	libelf-dev libssl-dev zlib1g-dev openssl ca-certificates
-	rustc rust-src cargo bindgen libclang-dev pahole
+	rustc rust-src cargo rustfmt bindgen libclang-dev pahole
 )
 # The packages whose versions must be the ones the kernel was built with
 # (checked against its .config by debian_check_toolchain).
@@ -167,7 +167,8 @@ debian_chroot() {
 }
 
 # debian_in_chroot ROOT CMD...: run CMD as root inside ROOT, in a private
-# mount namespace: /proc, /dev (bind), a tmpfs on /tmp and the directories
+# mount namespace: /proc, /dev (bind), a tmpfs on /tmp, the host's
+# /etc/ssl/certs (cargo downloads crates with the host's trust) and the directories
 # listed in DEBIAN_BINDS (bind-mounted at the same path, so paths are the
 # same inside and out; an entry HOSTDIR=DIR mounts HOSTDIR at DIR) vanish with the namespace when CMD ends, however it
 # ends: nothing is left mounted on the host. The environment is reset to
@@ -193,7 +194,11 @@ debian_in_chroot() {
 			mount --bind "${b%%=*}" "$root$d"
 			[ "$d" = "$b" ] && case "$cwd/" in "$d"/*) dir=$cwd ;; esac
 		done
+		# The host'"'"'s name resolution and TLS trust (cargo fetches crates).
 		cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+		if [ -d /etc/ssl/certs ] && [ -d "$root/etc/ssl/certs" ]; then
+			mount --bind /etc/ssl/certs "$root/etc/ssl/certs"
+		fi
 		envs=("${@:1:$nenv}")
 		shift "$nenv"
 		exec chroot "$root" /usr/bin/env -i "${envs[@]}" sh -c "cd \"\$0\" && exec \"\$@\"" "$dir" "$@"
@@ -417,4 +422,45 @@ debian_build_c() {
 	debian_chroot_run make -C "$headers" M="$dir/test_modules" -j"$(nproc)" "$@" >&2
 	log "C modules for $(debian_release) built in $((SECONDS - t0)) s in $dir"
 	echo "$dir"
+}
+
+# ---------------------------------------------------------------------------
+# QEMU
+
+# debian_qemu_sample: boot Debian's own vmlinuz (TCG unless KVM really works)
+# with the busybox initramfs of scripts/lib/initramfs.sh and the Rust sample
+# built for it, run the guest's `sample` job (load rust_livepatch_sample.ko,
+# /proc/cmdline patched, disable, rmmod) and check its transcript. Needs
+# nothing from Debian's modules package: every symbol the sample uses is
+# exported by vmlinux (debian.sh check says so). Output in out/debian-qemu/.
+debian_qemu_sample() {
+	local kernel ko out secs status=0 t0
+	kernel=$(debian_modules_dir)/vmlinuz
+	[ -f "$kernel" ] || die "no $kernel: run scripts/debian.sh fetch"
+	ko=$top/out/debian/$(debian_release)/samples/rust_livepatch_sample.ko
+	[ -f "$ko" ] || die "no $ko: run scripts/debian.sh build"
+	command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run make setup"
+	out=$top/out/debian-qemu
+	rm -rf "$out"
+	mkdir -p "$out"
+	make_initramfs "$out/initramfs.cpio.gz" "$ko"
+	qemu_kernel=$kernel
+	qemu_initrd=$out/initramfs.cpio.gz
+	qemu_out=$out
+	qemu_mem=${QEMU_MEM:-1024}
+	qemu_log_buf=1M
+	qemu_append=${QEMU_APPEND:-}
+	qemu_pick_accel
+	log "booting Debian's $(debian_release) under ${ACCEL^^} ($ACCEL_WHY)"
+	secs=${QEMU_TIMEOUT:-300}
+	t0=$SECONDS
+	qemu_boot "$ACCEL" sample "$secs" || status=$?
+	log "guest ran $((SECONDS - t0)) s; console: $out/console.log"
+	cat "$out/results.log"
+	# What the kernel said about the unsigned, out-of-tree module.
+	grep -E 'Linux version|Lockdown|module verification|taint|livepatch|rust_livepatch' "$out/console.log" | sed 's/^/console: /' || true
+	grep -qx "this has been live patched" "$out/results.log" &&
+		grep -qx "# END rust-livepatch sample" "$out/results.log" ||
+		{ tail -n 40 "$out/console.log" >&2; die "the Rust sample did not patch Debian's kernel"; }
+	[ "$status" = 0 ] || die "QEMU exited with status $status"
 }
