@@ -18,11 +18,14 @@
 #   debian.sh build-c [ARGS]  build the kernel's C livepatch samples and
 #                             selftest modules against Debian's headers
 #                             package; print their directory
-#   debian.sh check [KO...]   check-symvers.sh: the modules (default: all
-#                             built above) against Debian's Module.symvers
+#   debian.sh check [KO...]   the KDIR's headers are Debian's, and (with
+#                             check-symvers.sh) the modules (default: all
+#                             built above) use only what Debian's kernel
+#                             exports, Rust crates under its hashes
 #   debian.sh qemu            boot Debian's vmlinuz in QEMU, load the Rust
 #                             sample, show /proc/cmdline patched, disable
 #                             and remove it (output in out/debian-qemu/)
+#   debian.sh all             every step above in order, with each one's time
 #   debian.sh run CMD...      run CMD in the sid build root (as root; the
 #                             checkout, the kernel source and $CACHE/debian
 #                             are mounted at their own paths)
@@ -46,11 +49,21 @@ kdir) debian_kdir ;;
 build) debian_build_rust "$@" ;;
 build-c) debian_build_c "$@" ;;
 qemu) debian_qemu_sample ;;
+all)
+	times=()
+	for step in chroot fetch kdir build build-c check qemu; do
+		t0=$SECONDS
+		"$0" "$step" >/dev/null
+		times+=("$step $((SECONDS - t0)) s")
+	done
+	printf '%s\n' "${times[@]}"
+	;;
 check)
 	if [ $# = 0 ]; then
 		set -- "$top/out/debian/$(debian_release)"/{samples,samples/test_modules,tests/modules,bench/modules}/*.ko \
 			"$(debian_kernel_dir)"/c-modules/{samples,test_modules}/*.ko
 	fi
+	debian_verify_kdir "$(debian_kdir)"
 	"$here/check-symvers.sh" "$(debian_headers)/Module.symvers" "$@"
 	;;
 versions)
@@ -70,5 +83,5 @@ run)
 	[ $# -gt 0 ] || die "usage: debian.sh run CMD..."
 	debian_chroot_run "$@"
 	;;
-*) die "usage: debian.sh versions|chroot|fetch|kdir|build|build-c|check|qemu|run CMD..." ;;
+*) die "usage: debian.sh versions|chroot|fetch|kdir|build|build-c|check|qemu|all|run CMD..." ;;
 esac

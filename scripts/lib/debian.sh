@@ -329,6 +329,30 @@ debian_kdir_dir() {
 	echo "$(debian_kernel_dir)/kdir-$(basename "$(debian_chroot_dir)" | sed "s/^$DEBIAN_SUITE-//")"
 }
 
+# debian_verify_kdir KDIR: every file of Debian's headers package under
+# include/ and arch/ (generated headers, asm offsets, autoconf.h, the module
+# linker script...) must be identical in KDIR, but for the build stamps
+# (compiler user/host, package id, UTS version). Prints a one-line summary.
+debian_verify_kdir() {
+	local kdir=$1 headers f n=0 bad=0 theirs
+	headers=$(debian_headers)
+	while IFS= read -r f; do
+		case "$f" in
+		include/generated/compile.h | include/generated/package.h | include/generated/utsversion.h) continue ;;
+		arch/x86/module.lds) theirs=$kdir/scripts/module.lds ;; # the package moves it
+		*) theirs=$kdir/$f ;;
+		esac
+		n=$((n + 1))
+		if ! cmp -s "$headers/$f" "$theirs"; then
+			log "KDIR differs from Debian's headers: $f"
+			bad=$((bad + 1))
+		fi
+	done < <(cd "$headers" && find include arch -type f | LC_ALL=C sort)
+	[ "$bad" = 0 ] || die "$bad of $n files of Debian's headers differ in $kdir"
+	cmp -s "$headers/.config" "$kdir/.config" || die "$kdir/.config is not Debian's"
+	log "KDIR matches Debian's headers package: .config and $n files of include/ and arch/ identical"
+}
+
 # debian_kdir: build the KDIR if needed; print it. It is linux-source at the
 # kernel's package version, configured out of tree with Debian's .config and
 # .kernelvariables (CC=gcc-16, KERNELRELEASE), `make modules_prepare` run in
@@ -369,6 +393,7 @@ debian_kdir() {
 		log "Debian's kernel prepared in $((SECONDS - t0)) s"
 		cp "$headers/Module.symvers" "$kdir/Module.symvers"
 		cp "$headers/vmlinux" "$kdir/vmlinux"
+		debian_verify_kdir "$kdir"
 		touch "$kdir/.rust-livepatch-built"
 	)
 	echo "$kdir"
