@@ -53,7 +53,7 @@ all)
 	times=()
 	for step in chroot fetch kdir build build-c check qemu; do
 		t0=$SECONDS
-		"$0" "$step" >/dev/null
+		"$0" "$step"
 		times+=("$step $((SECONDS - t0)) s")
 	done
 	printf '%s\n' "${times[@]}"
