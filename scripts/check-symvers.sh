@@ -60,6 +60,8 @@ for ko in "$@"; do
 	rust=$(grep -c '^_R' "$tmp/strong" || true)
 	from=$(join -t $'\t' "$tmp/strong" "$tmp/exports" | cut -f2 | sort | uniq -c |
 		awk '{printf "%s%s %s", sep, $1, $2; sep=", "}')
+	inlist=$(join -t $'\t' -v1 "$tmp/strong" "$tmp/exports" | comm -12 - "$tmp/local" | wc -l)
+	[ "$inlist" = 0 ] || from="${from:+$from, }$inlist from the modules listed"
 	if [ -s "$tmp/missing" ]; then
 		echo "FAIL $name: $(wc -l <"$tmp/missing") of $n undefined symbols not exported by the kernel:"
 		sed 's/^/       /' "$tmp/missing"

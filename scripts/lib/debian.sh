@@ -440,9 +440,10 @@ debian_build_c() {
 	dir=$(debian_kernel_dir)/c-modules
 	t0=$SECONDS
 	mkdir -p "$dir"
-	rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' "$src/samples/livepatch/" "$dir/samples/"
-	rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
-		"$src/tools/testing/selftests/livepatch/test_modules/" "$dir/test_modules/"
+	# Copies of the sources (Kbuild writes next to them); kept between runs
+	# so that an unchanged tree is not rebuilt.
+	rsync -a "$src/samples/livepatch/" "$dir/samples/"
+	rsync -a "$src/tools/testing/selftests/livepatch/test_modules/" "$dir/test_modules/"
 	debian_chroot_run make -C "$headers" M="$dir/samples" CONFIG_SAMPLE_LIVEPATCH=m -j"$(nproc)" "$@" >&2
 	debian_chroot_run make -C "$headers" M="$dir/test_modules" -j"$(nproc)" "$@" >&2
 	log "C modules for $(debian_release) built in $((SECONDS - t0)) s in $dir"
@@ -480,7 +481,7 @@ debian_qemu_sample() {
 	secs=${QEMU_TIMEOUT:-300}
 	t0=$SECONDS
 	qemu_boot "$ACCEL" sample "$secs" || status=$?
-	log "guest ran $((SECONDS - t0)) s; console: $out/console.log"
+	log "QEMU done $((SECONDS - t0)) s after asking (this includes waiting for another guest); console: $out/console.log"
 	cat "$out/results.log"
 	# What the kernel said about the unsigned, out-of-tree module.
 	grep -E 'Linux version|Lockdown|module verification|taint|livepatch|rust_livepatch' "$out/console.log" | sed 's/^/console: /' || true
