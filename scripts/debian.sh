@@ -30,7 +30,12 @@
 #                             checkout, the kernel source and $CACHE/debian
 #                             are mounted at their own paths)
 #
-# DEBIAN_KERNEL=7.2.13+deb14 picks a kernel (default: sid's linux-image-amd64).
+# DEBIAN_KERNEL=7.2.13+deb14 picks a kernel by ABI name (default: the one
+# sid's linux-image-amd64 depends on); DEBIAN_FLAVOUR (amd64) and DEBIAN_SUITE
+# (sid) the rest. `qemu` honours QEMU_APPEND, QEMU_MEM (1024), QEMU_TIMEOUT
+# (300 s) and QEMU_ACCEL. Needs root (debootstrap, chroot, mount namespace).
+# Functions for other scripts: scripts/lib/debian.sh (debian_kdir prints the
+# KDIR, debian_chroot_run runs a command in the build root...).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"

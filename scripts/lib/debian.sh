@@ -49,18 +49,18 @@ debian_resolve() {
 		abi=${DEBIAN_KERNEL:-}
 		if [ -z "$abi" ]; then
 			abi=$(apt-cache show "linux-image-$DEBIAN_FLAVOUR/$DEBIAN_SUITE" 2>/dev/null |
-				sed -n "s/^Depends:.*linux-image-\([^ ,]*\)-$DEBIAN_FLAVOUR\b.*/\1/p" | head -n1)
+				sed -n "s/^Depends:.*linux-image-\([^ ,]*\)-$DEBIAN_FLAVOUR\b.*/\1/p" | head -n1 || true)
 			[ -n "$abi" ] || die "cannot find linux-image-$DEBIAN_FLAVOUR in $DEBIAN_SUITE (run scripts/setup.sh and apt-get update, or set DEBIAN_KERNEL=<abi>, e.g. 7.2.13+deb14)"
 		fi
 		pkgver=$(apt-cache show "linux-binary-$abi-$DEBIAN_FLAVOUR/$DEBIAN_SUITE" 2>/dev/null |
-			sed -n 's/^Version: //p' | head -n1)
+			sed -n 's/^Version: //p' | head -n1 || true)
 		[ -n "$pkgver" ] || die "no package linux-binary-$abi-$DEBIAN_FLAVOUR in $DEBIAN_SUITE (DEBIAN_KERNEL=$abi)"
 		mkdir -p "$DEBIAN_CACHE/resolved"
 		tmp=$memo.$$
 		{
 			printf 'DEBIAN_ABI=%q\nDEBIAN_PKGVER=%q\n' "$abi" "$pkgver"
 			printf 'DEBIAN_TOOLCHAIN_VERSIONS=%q\n' "$(apt-cache show "${DEBIAN_TOOLCHAIN_PACKAGES[@]/%//$DEBIAN_SUITE}" 2>/dev/null |
-				awk '/^Package: /{p=$2} /^Version: /{print p, $2}' | sort -u)"
+				awk '/^Package: /{p=$2} /^Version: /{print p, $2}' | sort -u || true)"
 		} >"$tmp"
 		mv "$tmp" "$memo"
 	fi
@@ -85,7 +85,7 @@ debian_kernel_packages() {
 	echo "linux-binary-$rel linux-base-$rel linux-modules-$rel linux-headers-$rel linux-headers-$abi-common linux-kbuild-$abi"
 }
 
-# debian_kernel_dir: $DEBIAN_CACHE/<release>_<pkgver> (not created).
+# debian_kernel_dir: $DEBIAN_CACHE/kernel/<release>_<pkgver> (not created).
 debian_kernel_dir() { echo "$DEBIAN_CACHE/kernel/$(debian_release)_$(debian_pkgver)"; }
 
 # ---------------------------------------------------------------------------
