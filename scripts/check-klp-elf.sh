@@ -23,21 +23,25 @@ bad() {
 # ENTRIES relocations, each SYMBOL is SHN_LIVEPATCH (0xff20), no ordinary
 # relocation section references a .klp.sym symbol, the marker byte is 1.
 converted() {
-	local ko=$dir/$1 sec=$2 n=$3 sym
+	local ko=$dir/$1 sec=$2 n=$3 sym relocs symbols
 	shift 3
 	[ -f "$ko" ] || { bad "$ko not built"; return; }
+	# Read once: with debug info, readelf -r prints thousands of lines (and
+	# `readelf | grep -q` would fail under pipefail when grep stops early).
+	relocs=$(readelf -rW "$ko")
+	symbols=$(readelf -sW "$ko")
 	[ "$(readelf -tW "$ko" | awk -v s="$sec" '$1 ~ /^\[/ && $NF == s { getline; getline; sub(/^ +/, ""); print; exit }')" = \
 		"[0000000000100042]: ALLOC, INFO LINK, OS (0000000000100000)" ] ||
 		bad "$ko: no section $sec with flags 0x100042 (SHF_ALLOC|SHF_INFO_LINK|SHF_RELA_LIVEPATCH)"
-	readelf -rW "$ko" | grep -qF "Relocation section '$sec' at offset" ||
+	grep -qF "Relocation section '$sec' at offset" <<<"$relocs" ||
 		bad "$ko: $sec is not a relocation section"
-	[ "$(readelf -rW "$ko" | sed -n "/^Relocation section '$sec'/,/^\$/p" | grep -c '\.klp\.sym\.')" = "$n" ] ||
+	[ "$(sed -n "/^Relocation section '$sec'/,/^\$/p" <<<"$relocs" | grep -c '\.klp\.sym\.')" = "$n" ] ||
 		bad "$ko: $sec does not hold $n relocations against .klp.sym symbols"
 	for sym in "$@"; do
-		readelf -sW "$ko" | grep -qE " WEAK +DEFAULT +OS \[0xff20\] $(printf '%s' "$sym" | sed 's/\./\\./g')\$" ||
+		grep -qE " WEAK +DEFAULT +OS \[0xff20\] $(printf '%s' "$sym" | sed 's/\./\\./g')\$" <<<"$symbols" ||
 			bad "$ko: $sym is not a WEAK SHN_LIVEPATCH (OS [0xff20]) symbol"
 	done
-	readelf -rW "$ko" | awk "/^Relocation section/ { s = \$3 } /\\.klp\\.sym\\./ && s !~ /^'\\.klp\\.rela\\./ { print s; exit 1 }" >/dev/null ||
+	awk "/^Relocation section/ { s = \$3 } /\\.klp\\.sym\\./ && s !~ /^'\\.klp\\.rela\\./ { print s; exit 1 }" <<<"$relocs" >/dev/null ||
 		bad "$ko: an ordinary relocation section still references a .klp.sym symbol"
 	marker "$ko" 01
 }
@@ -60,7 +64,7 @@ converted rust_lp_external_mod.ko .klp.rela.livepatch_shadow_mod..text 3 .klp.sy
 
 ko=$dir/rust_lp_external_unconverted.ko
 if [ -f "$ko" ]; then
-	! readelf -SW "$ko" | grep -qF .klp.rela. || bad "$ko: has .klp.rela sections"
+	! grep -qF .klp.rela. <<<"$(readelf -SW "$ko")" || bad "$ko: has .klp.rela sections"
 	[ "$(readelf -sW "$ko" | grep -cE ' WEAK +DEFAULT +UND \.klp\.sym\.vmlinux\.')" = 2 ] ||
 		bad "$ko: its two .klp.sym symbols are not WEAK undefined"
 	marker "$ko" 00

@@ -4,7 +4,7 @@
 //! takes a `u64` is refused at compile time.
 //
 // EXPECT: expected fn pointer `unsafe extern "C" fn(u64)`
-// EXPECT: found fn item `unsafe extern "C" fn(u32) {msleep}`
+// EXPECT: found fn item `unsafe extern "C" fn(u32) {kernel::bindings::msleep}`
 
 #[livepatch::patch(license = "GPL")]
 mod fix {

@@ -223,7 +223,9 @@ fn binding_check(r: &Replacement) -> Option<Item> {
         // Several local functions have this name: the binding may be another.
         return None;
     }
-    let target: Ident = syn::parse_str(&r.target.value()).ok()?;
+    let mut target: Ident = syn::parse_str(&r.target.value()).ok()?;
+    // The error, if any, points at the replacement's name.
+    target.set_span(r.ident.span());
     let sig = &r.sig;
     let types: Vec<&syn::Type> = sig
         .inputs

@@ -11,8 +11,13 @@ insmod_fails() {
 	name=$(basename "$ko" .ko)
 	log_mark
 	if err=$(insmod "$MODULES/$ko" 2>&1); then
-		rmmod "$name" 2>/dev/null
 		fail "insmod $ko succeeded"
+		# Leave nothing behind for the next tests.
+		if [ -d "$LP/$name" ]; then
+			echo 0 >"$LP/$name/enabled" 2>/dev/null
+			wait_until 60 gone "$LP/$name"
+		fi
+		rmmod "$name" 2>/dev/null
 		return 1
 	fi
 	echo "insmod said: $err"
@@ -31,7 +36,7 @@ t_ambiguous_name_sympos_0() {
 }
 
 t_wrong_sympos() {
-	insmod_fails rust_lp_bad_sympos.ko "livepatch: symbol position 3 for symbol 'c_start' in object 'vmlinux' not found"
+	insmod_fails rust_lp_bad_sympos.ko "livepatch: symbol position 100 for symbol 'c_start' in object 'vmlinux' not found"
 }
 
 t_pre_patch_callback_fails() {
