@@ -32,7 +32,9 @@ mod fix {
     )]
     static tail: livepatch::IntParam = livepatch::IntParam::new(0);
 
-    /// Sleeps, then prints this module's name.
+    /// Sleeps, then prints this module's name. Its result is opaque to the
+    /// compiler (`black_box`), so that a call of it in tail position can be
+    /// compiled to a jump.
     #[inline(never)]
     fn sleep_and_show(m: *mut bindings::seq_file) -> c_int {
         if let Ok(ms) = u32::try_from(sleep_ms.get()) {
@@ -44,7 +46,7 @@ mod fix {
         // SAFETY: `m` is the seq_file of the read in progress; the format
         // is a C string whose one `%s` gets a C string.
         unsafe { bindings::seq_printf(m, c"%s\n".as_ptr().cast(), c"rust_lp_sleepy".as_ptr()) };
-        0
+        core::hint::black_box(0)
     }
 
     // SAFETY: same signature as `version_proc_show()` in fs/proc/version.c:
