@@ -31,8 +31,7 @@ BUSY_PCT=${BENCH_BUSY_PCT:-50}
 REPS=${BENCH_REPS:-3}
 BUILD_REPS=${BENCH_BUILD_REPS:-3}
 
-KDIR=${KDIR:-$("$here/kernel.sh" dir)}
-check_kdir "$KDIR"
+kernel_select dir
 kernel=$KDIR/arch/x86/boot/bzImage
 [ -f "$kernel" ] || die "no kernel image $kernel"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run make setup"
@@ -63,9 +62,7 @@ fi
 # already built: it is shared by every patch and not counted).
 macros=$top/target/kernel-rustc/release/liblivepatch_macros.so
 [ -f "$macros" ] || die "$macros not built: run make"
-kmake=(make -s -C "$KDIR" RUSTC=/usr/bin/rustc "BINDGEN=$BINDGEN" RUST_LIVEPATCH="$top"
-	LIVEPATCH_MACROS="$macros" -j"$(nproc)")
-grep -qx 'CONFIG_CC_IS_CLANG=y' "$KDIR/.config" && kmake+=("LLVM=${LLVM:--19}")
+kmake=(kmake -s RUST_LIVEPATCH="$top" LIVEPATCH_MACROS="$macros" -j"$(nproc)")
 for flavour in c rust; do
 	d=$out/build/$flavour
 	mkdir -p "$d"

@@ -1,42 +1,27 @@
 #!/usr/bin/env bash
 # Build the proc-macro crate (with the kernel's own rustc) and every Rust
-# livepatch module of this checkout against KDIR.
+# livepatch module of this checkout against the selected kernel
+# (scripts/lib/kernel.sh: KERNEL=test|debug, or KDIR=/path/to/build).
 #
-#   KDIR=/path/to/kernel/build scripts/build.sh [make args...]
+#   scripts/build.sh [make args...]
 #
-# KDIR defaults to the cached test kernel (built on first use). A KDIR of
-# your own must be a configured and built tree with CONFIG_RUST=y and
-# CONFIG_LIVEPATCH=y.
+# The test kernel is built first if it is not. A KDIR of your own must be a
+# configured and built tree with CONFIG_RUST=y and CONFIG_LIVEPATCH=y.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
 top=$(dirname "$here")
 
-RUSTC=${RUSTC:-/usr/bin/rustc}
-CARGO_FOR_KERNEL=${CARGO_FOR_KERNEL:-/usr/bin/cargo}
+kernel_select build
 
-if [ -z "${KDIR:-}" ]; then
-	KDIR=$("$here/kernel.sh" build)
-fi
-check_kdir "$KDIR"
-
-# A proc macro only loads into the rustc that compiled it.
-want=$(sed -n 's/^CONFIG_RUSTC_VERSION_TEXT="\(.*\)"/\1/p' "$KDIR/.config")
-have=$("$RUSTC" --version 2>/dev/null || true)
-[ "$want" = "$have" ] ||
-	die "$KDIR was built with '$want' but RUSTC=$RUSTC is '$have': set RUSTC to the kernel's rustc"
-[ -x "$CARGO_FOR_KERNEL" ] || die "no cargo at $CARGO_FOR_KERNEL (set CARGO_FOR_KERNEL)"
-
+# A proc macro only loads into the rustc that compiled it (KRUSTC: the
+# kernel's, found by kernel_select).
+[ -x "$KCARGO" ] || die "no cargo at $KCARGO (set CARGO_FOR_KERNEL)"
 macros_target=$top/target/kernel-rustc
-RUSTC=$RUSTC CARGO_TARGET_DIR=$macros_target \
-	"$CARGO_FOR_KERNEL" build --quiet --release --locked -p livepatch-macros \
+RUSTC=$KRUSTC CARGO_TARGET_DIR=$macros_target \
+	"${KRUN[@]}" "$KCARGO" build --quiet --release --locked -p livepatch-macros \
 	--manifest-path "$top/Cargo.toml"
 macros=$macros_target/release/liblivepatch_macros.so
 [ -f "$macros" ] || die "cargo did not produce $macros"
 
-args=(RUSTC="$RUSTC" "BINDGEN=$BINDGEN")
-if grep -qx 'CONFIG_CC_IS_CLANG=y' "$KDIR/.config"; then
-	args+=("LLVM=${LLVM:--19}")
-fi
-make -C "$KDIR" M="$top" "${args[@]}" RUST_LIVEPATCH="$top" LIVEPATCH_MACROS="$macros" \
-	-j"$(nproc)" "$@"
+kmake M="$top" RUST_LIVEPATCH="$top" LIVEPATCH_MACROS="$macros" -j"$(nproc)" "$@"
