@@ -21,6 +21,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
 . "$here/lib/initramfs.sh"
 . "$here/lib/qemu.sh"
+. "$here/lib/livepatch.sh"
 top=$(dirname "$here")
 
 NCALLS=${BENCH_NCALLS:-100000}
@@ -58,11 +59,10 @@ if ! "$venv/bin/python" -c 'import matplotlib' 2>/dev/null; then
 fi
 
 # 4. Build time: one patch module alone, in a scratch directory, against the
-# warm kernel tree, with the flags build.sh uses (the proc-macro .so is
-# already built: it is shared by every patch and not counted).
-macros=$top/target/kernel-rustc/release/liblivepatch_macros.so
-[ -f "$macros" ] || die "$macros not built: run make"
-kmake=(kmake -s RUST_LIVEPATCH="$top" LIVEPATCH_MACROS="$macros" -j"$(nproc)")
+# warm kernel tree, as build.sh builds it (what all patches share, the proc
+# macro and the livepatch crate, is built once per kernel tree: up to date
+# here, not counted).
+livepatch_prepare
 for flavour in c rust; do
 	d=$out/build/$flavour
 	mkdir -p "$d"
@@ -74,11 +74,11 @@ for flavour in c rust; do
 		printf 'obj-m += bench_patch_rust.o\ninclude $(RUST_LIVEPATCH)/rust/livepatch/Kbuild.livepatch\n' >"$d/Kbuild"
 	fi
 	# One untimed build first (page cache, make's own start-up).
-	"${kmake[@]}" M="$d" modules >/dev/null
+	kmake -s M="$d" "${LP_ARGS[@]}" -j"$(nproc)" modules >/dev/null
 	for i in $(seq "$BUILD_REPS"); do
-		"${kmake[@]}" M="$d" clean >/dev/null
+		kmake -s M="$d" "${LP_ARGS[@]}" clean >/dev/null
 		t0=$(date +%s%N)
-		"${kmake[@]}" M="$d" modules >/dev/null
+		kmake -s M="$d" "${LP_ARGS[@]}" -j"$(nproc)" modules >/dev/null
 		echo "build $flavour $(( ($(date +%s%N) - t0) / 1000 ))" >>"$out/host.log"
 	done
 done

@@ -1,27 +1,35 @@
 #!/usr/bin/env bash
-# Build the proc-macro crate (with the kernel's own rustc) and every Rust
-# livepatch module of this checkout against the selected kernel
-# (scripts/lib/kernel.sh: KERNEL=test|debug, or KDIR=/path/to/build).
+# Build every Rust livepatch module of this checkout against the selected
+# kernel (scripts/lib/kernel.sh: KERNEL=test|debug, or KDIR=/path/to/build):
+# first what all of them share, once per kernel tree (the proc macro, the
+# `livepatch` crate: scripts/lib/livepatch.sh), then the modules; then check
+# that no module carries a function of the crate it does not call
+# (scripts/ko_crate_check.py).
 #
-#   scripts/build.sh [make args...]
+#   scripts/build.sh [make args...]    e.g. V=1
+#   scripts/build.sh clean             remove what the build left in the checkout
 #
-# The test kernel is built first if it is not. A KDIR of your own must be a
-# configured and built tree with CONFIG_RUST=y and CONFIG_LIVEPATCH=y.
+# The test kernel is built first if it is not (about 8 minutes). A KDIR of
+# your own must be a configured and built tree with CONFIG_RUST=y,
+# CONFIG_LIVEPATCH=y and CONFIG_MODULES=y.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
+. "$here/lib/livepatch.sh"
 top=$(dirname "$here")
 
+if [ "${1:-}" = clean ]; then
+	# Only what a build left in the checkout: no kernel built for it.
+	kernel_select name
+	[ -f "$KDIR/Module.symvers" ] || exit 0
+	kernel_select dir
+	kmake M="$top" RUST_LIVEPATCH="$top" clean
+	exit 0
+fi
 kernel_select build
+livepatch_prepare
+kmake M="$top" "${LP_ARGS[@]}" -j"$(nproc)" "$@"
 
-# A proc macro only loads into the rustc that compiled it (KRUSTC: the
-# kernel's, found by kernel_select).
-[ -x "$KCARGO" ] || die "no cargo at $KCARGO (set CARGO_FOR_KERNEL)"
-macros_target=$top/target/kernel-rustc
-RUSTC=$KRUSTC CARGO_TARGET_DIR=$macros_target \
-	"${KRUN[@]}" "$KCARGO" build --quiet --release --locked -p livepatch-macros \
-	--manifest-path "$top/Cargo.toml"
-macros=$macros_target/release/liblivepatch_macros.so
-[ -f "$macros" ] || die "cargo did not produce $macros"
-
-kmake M="$top" RUST_LIVEPATCH="$top" LIVEPATCH_MACROS="$macros" -j"$(nproc)" "$@"
+# Every module of the checkout.
+mapfile -t kos < <(cd "$top" && find samples tests bench -name '*.ko' | sort)
+[ "${#kos[@]}" = 0 ] || (cd "$top" && "$here/ko_crate_check.py" --crate livepatch "${kos[@]}")
