@@ -2,7 +2,7 @@
 # than per module. Source it after common.sh, call kernel_select first.
 # shellcheck shell=bash
 
-# livepatch_prepare: build, if anything changed,
+# livepatch_prepare [MAKE ARGS]: build, if anything changed,
 #   - the proc-macro crate, with the kernel's own rustc (KCARGO/KRUSTC: a
 #     proc macro only loads into the rustc that built it), in
 #     target/kernel-rustc/<rustc version>/;
@@ -32,7 +32,7 @@ livepatch_prepare() {
 	mkdir -p "$crate_dir"
 	echo 'include $(RUST_LIVEPATCH)/rust/livepatch/Kbuild.crate' >"$crate_dir/Kbuild"
 	kmake M="$crate_dir" RUST_LIVEPATCH="$RL_TOP" LIVEPATCH_MACROS="$macros" \
-		-j"$(nproc)" modules >&2
+		-j"$(nproc)" "$@" modules >&2
 	LP_ARGS=(RUST_LIVEPATCH="$RL_TOP" LIVEPATCH_MACROS="$macros"
 		LIVEPATCH_RMETA="$crate_dir/liblivepatch.rmeta")
 }
