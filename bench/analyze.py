@@ -228,7 +228,10 @@ def main():
             problems.append(f"{phase}: guest clocksource {clock.get(phase)}: too coarse for these figures")
         if phase not in done:
             problems.append(f"the {phase} guest did not finish")
-    for label, want in (("none", {1}), ("c", {2}), ("rust", {2})):
+    for label, want in (("none", {1}), ("c", {2}), ("rust", {2}),
+                        ("i:none", {1}), ("i:c", {2}), ("i:rust", {2})):
+        if label.startswith("i:") and label not in calls:
+            continue  # no icount guest (KVM)
         if label not in calls:
             problems.append(f"no call figures for {label}")
         elif states.get(label) != want:
@@ -248,6 +251,11 @@ def main():
     call_fit = benchstats.paired_ratio({0: call_pairs})
     call = {k: call_fit[k] for k in ("ratio", "lo", "hi")}
     call_ratio_min = ratio(co["rust"]["min_ns"], co["c"]["min_ns"])
+    # The same calls in the icount guest: guest instructions per call.
+    insns = None
+    if all(f"i:{k}" in calls for k in ("none", "c", "rust")):
+        insns = {k: round(median(calls[f"i:{k}"]), 1) for k in ("none", "c", "rust")}
+        insns["ratio"] = ratio(insns["rust"], insns["c"])
     extra_ratio = ratio(r - n, c - n) if None not in (r, c, n) and c != n else None
 
     # 2. Transitions: pairs (C and Rust back to back, order alternating).
@@ -328,11 +336,12 @@ def main():
         "verdicts": verdicts,
         "call_overhead": {**co, "ratio": call, "ratio_min": call_ratio_min,
                           "patch_cost_ratio": extra_ratio,
-                          "cycles": len(cycles),
+                          "cycles": len(cycles), "instructions": insns,
                           "note": "ns per call of bench_target_fn() from bench_caller, loop included; "
                                   "ratio: per cycle the medians of the C and Rust rounds are a pair; "
                                   "median over the cycles of Rust / C, bootstrap interval; "
-                                  "patch_cost_ratio = (Rust - unpatched) / (C - unpatched)"},
+                                  "patch_cost_ratio = (Rust - unpatched) / (C - unpatched); "
+                                  "instructions: per call, loop included, counted in the icount guest"},
         "transition": {"by_tasks": trans, "ratio": {k: tr[k] for k in ("ratio", "lo", "hi")},
                        "busy_pct": int(host.get("busy_pct", 0)),
                        "load_ratio": {k: ld[k] for k in ("ratio", "lo", "hi")},

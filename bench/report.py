@@ -71,6 +71,10 @@ def render(res):
               f"{verdict(vd['call_overhead_ratio'])} |")
     busy = tr.get("busy_pct", 0)
     kind = "sleeping" if not busy else f"{busy} % spinning"
+    ins = co.get("instructions")
+    if ins:
+        md.append(f"| … guest instructions per call (icount), unpatched {fmt(ins['none'], 1)} | "
+                  f"{fmt(ins['c'], 1)} | {fmt(ins['rust'], 1)} | {fmt(ins['ratio'], 3)} | | |")
     for t, row in tr["by_tasks"].items():
         extra = f"{t} extra tasks" + (f" ({kind})" if t != "0" else "")
         md.append(f"| insmod to transition 0, {extra}: median ms, {row['pairs']} pairs | "

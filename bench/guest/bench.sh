@@ -64,7 +64,18 @@ calls_phase() {
 
 # 2. Transition latency with N extra tasks (BUSY_PCT % of them spinning in
 # user space, the others asleep), for each N[:REPS] of TASKS: REPS pairs.
+# First one cycle of calls, labelled i:none, i:c, i:rust: in icount mode
+# their "ns" are guest instructions.
 transitions_phase() {
+	cat $P/run >/dev/null
+	for f in none c rust; do
+		if [ $f = none ]; then
+			calls i:none 1
+		else
+			enable "$f" >/dev/null && calls "i:$f" 1
+			disable "$f"
+		fi
+	done
 	for spec in $TASKS; do
 		n=${spec%%:*}
 		reps=${spec#*:}
