@@ -1,0 +1,127 @@
+# Rust ports of kpatch's integration tests (test/integration in
+# dynup/kpatch), each with non-exported code or data of the patched object
+# reached through klp relocations. Each test reads what a user sees before
+# the patch, while it is enabled and after it is disabled, and checks its
+# claim against all three: the unpatched output must fail it (so the check
+# can fail), the patched one must pass it, and the original must be back.
+# Uses klp/expect_* and with_cleanup (30-klp.sh), insmod_fails (40-faults.sh).
+
+# port_load NAME: insmod the patch module, wait for its transition, and check
+# the kernel's "patching complete".
+port_load() {
+	local d=$LP/$1
+	log_mark
+	insmod "$MODULES/$1.ko" || fail "insmod $1 failed" || return 1
+	wait_until 60 file_is "$d/transition" 0 || fail "$1: transition did not finish" || return 1
+	log_since_mark | grep -qF "livepatch: '$1': patching complete" ||
+		fail "$1: no 'patching complete' in the kernel log"
+}
+
+# port_unload NAME: disable the patch, wait for it to go, rmmod it.
+port_unload() {
+	local d=$LP/$1
+	echo 0 >"$d/enabled" || fail "$1: disable failed" || return 1
+	wait_until 60 gone "$d" || fail "$1: $d still present after disabling" || return 1
+	rmmod "$1" || fail "rmmod $1 failed"
+}
+
+# port_claim WHAT CHECK BEFORE DURING AFTER: CHECK (a function of one output)
+# must fail on BEFORE and AFTER and pass on DURING; AFTER must be BEFORE.
+port_claim() {
+	local what=$1 check=$2 before=$3 during=$4 after=$5
+	if "$check" "$before" >/dev/null; then
+		fail "$what: the unpatched output already passes the check: $(echo "$before" | tr '\n' '|')"
+		return 1
+	fi
+	"$check" "$during" || fail "$what while patched: $(echo "$during" | tr '\n' '|')" || return 1
+	expect_eq "$after" "$before" "$what after disabling"
+}
+
+# cmdline-string: /proc/cmdline ends with the marker, after the real
+# command line read through the non-exported saved_command_line.
+PORT_CMDLINE=rust_lp_port_cmdline
+port_cmdline_ok() { expect_eq "$1" "$ORIG_CMDLINE $PORT_CMDLINE=1" "/proc/cmdline"; }
+
+port_cmdline() {
+	local before during after
+	before=$(cat /proc/cmdline)
+	port_load $PORT_CMDLINE || return 1
+	during=$(cat /proc/cmdline)
+	port_unload $PORT_CMDLINE || return 1
+	after=$(cat /proc/cmdline)
+	echo "/proc/cmdline patched: $during"
+	port_claim "/proc/cmdline" port_cmdline_ok "$before" "$during" "$after"
+}
+t_port_cmdline_string() { with_cleanup port_cmdline; }
+
+# data-new / new-globals: /proc/meminfo has every line of the original, in
+# the same format (numbers aside), plus the new "RustLpReads:" line, just
+# before "Balloon:", whose value (the patch module's new global) counts the
+# reads; the values that do not move are the same as the original's.
+PORT_MEMINFO=rust_lp_port_meminfo
+MI_NEW=RustLpReads
+MI_BEFORE=
+# mi_shape OUT: OUT with each number (and the spaces before it) as " N".
+mi_shape() { echo "$1" | sed 's/ *[0-9][0-9]*/ N/g'; }
+# mi_value OUT FIELD: FIELD's number in OUT.
+mi_value() { echo "$1" | sed -n "s/^$2: *\([0-9]*\).*/\1/p"; }
+port_meminfo_ok() {
+	local out=$1 f
+	expect_eq "$(mi_shape "$out" | grep -v "^$MI_NEW:")" "$(mi_shape "$MI_BEFORE")" \
+		"/proc/meminfo without its $MI_NEW line, numbers aside" || return 1
+	expect_eq "$(echo "$out" | grep -A1 "^$MI_NEW:" | cut -d: -f1 | tr '\n' ' ')" "$MI_NEW Balloon " \
+		"the $MI_NEW line and the next field" || return 1
+	for f in MemTotal SwapTotal SwapFree CommitLimit VmallocTotal VmallocChunk NFS_Unstable Bounce; do
+		expect_eq "$(mi_value "$out" $f)" "$(mi_value "$MI_BEFORE" $f)" "$f" || return 1
+	done
+}
+
+port_meminfo() {
+	local during second reads after
+	MI_BEFORE=$(cat /proc/meminfo)
+	port_load $PORT_MEMINFO || return 1
+	during=$(cat /proc/meminfo)
+	second=$(cat /proc/meminfo)
+	port_unload $PORT_MEMINFO || return 1
+	after=$(cat /proc/meminfo)
+	echo "/proc/meminfo patched: $(echo "$during" | tr '\n' '|')"
+	# Numbers move between reads: the claim on the format and the stable
+	# values, and the original's shape back afterwards.
+	if port_meminfo_ok "$MI_BEFORE" >/dev/null; then
+		fail "the unpatched /proc/meminfo already passes the check"
+		return 1
+	fi
+	port_meminfo_ok "$during" || return 1
+	port_meminfo_ok "$second" || return 1
+	# The new global: one more read, one more.
+	reads=$(mi_value "$during" $MI_NEW)
+	expect_eq "$(mi_value "$second" $MI_NEW)" "$((reads + 1))" "$MI_NEW on the next read" || return 1
+	expect_eq "$(mi_shape "$after")" "$(mi_shape "$MI_BEFORE")" "/proc/meminfo after disabling, numbers aside"
+}
+t_port_data_new_globals() { with_cleanup port_meminfo; }
+
+# syscall: uname(2) shows the system name with the suffix; everything else
+# as before (the copy under the non-exported uts_sem, the non-exported
+# override_release() called as the original does).
+PORT_SYSCALL=rust_lp_port_syscall
+UNAME_BEFORE=
+port_uname_ok() {
+	expect_eq "$1" "Linux.$PORT_SYSCALL${UNAME_BEFORE#Linux}" "uname -a"
+}
+
+port_syscall() {
+	local during after
+	UNAME_BEFORE=$(uname -a)
+	port_load $PORT_SYSCALL || return 1
+	during=$(uname -a)
+	expect_eq "$(uname -s)" "Linux.$PORT_SYSCALL" "uname -s while patched" || return 1
+	expect_eq "$(cat /proc/sys/kernel/ostype)" "Linux" "ostype (not the syscall) while patched" || return 1
+	port_unload $PORT_SYSCALL || return 1
+	after=$(uname -a)
+	echo "uname -a: before: $UNAME_BEFORE"
+	echo "uname -a: patched: $during"
+	port_claim "uname -a" port_uname_ok "$UNAME_BEFORE" "$during" "$after"
+}
+t_port_syscall() { with_cleanup port_syscall; }
+
+TESTS="$TESTS t_port_cmdline_string t_port_data_new_globals t_port_syscall"
