@@ -125,3 +125,18 @@ port_syscall() {
 t_port_syscall() { with_cleanup port_syscall; }
 
 TESTS="$TESTS t_port_cmdline_string t_port_data_new_globals t_port_syscall"
+
+# klp symbols the kernel cannot resolve: it refuses the module while it
+# applies the klp relocations of vmlinux, before the module's init; nothing
+# is left behind and the guest goes on patching (insmod_fails).
+t_klp_symbol_missing_variable() {
+	insmod_fails rust_lp_sym_missing_var.ko "livepatch: symbol 'rust_lp_no_such_variable' not found in symbol table"
+}
+t_klp_symbol_ambiguous_sympos_0() {
+	insmod_fails rust_lp_sym_ambiguous.ko "livepatch: unresolvable ambiguity for symbol 'c_start' in object '(null)'"
+}
+t_klp_symbol_sympos_past_the_last() {
+	insmod_fails rust_lp_sym_bad_sympos.ko \
+		"livepatch: symbol position 2 for symbol 'saved_command_line' in object 'vmlinux' not found"
+}
+TESTS="$TESTS t_klp_symbol_missing_variable t_klp_symbol_ambiguous_sympos_0 t_klp_symbol_sympos_past_the_last"
