@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Negative test: `c_start` has two occurrences in vmlinux, and `sympos = 3`
-//! asks for a third. `insmod` must fail with `livepatch: symbol position 3
-//! for symbol 'c_start' in object 'vmlinux' not found`.
+//! Negative test: `cmdline_proc_show` exists once in vmlinux, and
+//! `sympos = 2` asks for a second. `insmod` must fail with `livepatch:
+//! symbol position 2 for symbol 'cmdline_proc_show' in object 'vmlinux' not
+//! found`. (A name that exists once stays past its last occurrence with any
+//! configuration; `c_start` went from two to three when the test kernel got
+//! CRYPTO's /proc/crypto.)
 
 #[livepatch::patch(
     name = "rust_lp_bad_sympos",
@@ -11,7 +14,7 @@
 )]
 mod fix {
     /// Never installed: the lookup fails first.
-    // SAFETY: never called: the core finds no third `c_start`.
-    #[unsafe(livepatch(target = "c_start", sympos = 3))]
+    // SAFETY: never called: the core finds no second `cmdline_proc_show`.
+    #[unsafe(livepatch(target = "cmdline_proc_show", sympos = 2))]
     unsafe extern "C" fn replacement() {}
 }

@@ -31,7 +31,7 @@ t_ambiguous_name_sympos_0() {
 }
 
 t_wrong_sympos() {
-	insmod_fails rust_lp_bad_sympos.ko "livepatch: symbol position 3 for symbol 'c_start' in object 'vmlinux' not found"
+	insmod_fails rust_lp_bad_sympos.ko "livepatch: symbol position 2 for symbol 'cmdline_proc_show' in object 'vmlinux' not found"
 }
 
 t_pre_patch_callback_fails() {
