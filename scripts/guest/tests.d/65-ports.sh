@@ -140,3 +140,80 @@ t_klp_symbol_sympos_past_the_last() {
 		"livepatch: symbol position 2 for symbol 'saved_command_line' in object 'vmlinux' not found"
 }
 TESTS="$TESTS t_klp_symbol_missing_variable t_klp_symbol_ambiguous_sympos_0 t_klp_symbol_sympos_past_the_last"
+
+# A module object: rust_lp_module_statics patches klp_test_target's
+# klp_test_target_show_value() with a function that reads the module's
+# static klp_test_target_secret and calls its static klp_test_target_scale()
+# through klp relocations of the module, written when the module loads
+# (before or after the patch) and cleared when it goes.
+PORT_MOD=rust_lp_module_statics
+TARGET=klp_test_target
+TARGET_VALUE=/sys/kernel/$TARGET/value
+# target_patched SECRET OUT: OUT is what the replacement prints for SECRET.
+target_patched() { expect_eq "$2" "patched: secret=$1 scaled=$(($1 * 10))" "$TARGET_VALUE"; }
+target_load() {
+	insmod "$MODULES/$TARGET.ko" || fail "insmod $TARGET failed" || return 1
+	expect_eq "$(cat $LP/$PORT_MOD/$TARGET/patched 2>/dev/null || echo none)" "$1" \
+		"$LP/$PORT_MOD/$TARGET/patched after $TARGET loaded"
+}
+target_no_bad_reloc() {
+	if log_since_mark | grep -F "Invalid relocation target"; then
+		fail "the kernel complained about a relocation site"
+		return 1
+	fi
+}
+
+port_module_object() {
+	local before out
+	# The module first, unpatched: the original's output fails the claim.
+	target_load none || return 1
+	before=$(cat $TARGET_VALUE)
+	expect_eq "$before" 42 "$TARGET_VALUE unpatched" || return 1
+	target_patched 42 "$before" >/dev/null && { fail "the unpatched output passes the check"; return 1; }
+	# The patch: klp writes the module's relocations when the patch loads.
+	port_load $PORT_MOD || return 1
+	target_patched 42 "$(cat $TARGET_VALUE)" || return 1
+	# The module's variable itself, not a copy: written by the module.
+	echo 7 >$TARGET_VALUE || fail "write to $TARGET_VALUE failed" || return 1
+	target_patched 7 "$(cat $TARGET_VALUE)" || return 1
+	# Unloaded and loaded again while patched: klp cleared the sites when it
+	# went (the kernel writes only over zeros) and writes them again.
+	log_mark
+	rmmod $TARGET || fail "rmmod $TARGET failed" || return 1
+	log_since_mark | grep -qF "livepatch: reverting patch '$PORT_MOD' on unloading module '$TARGET'" ||
+		fail "no 'reverting patch' line when $TARGET went" || return 1
+	target_load 1 || return 1
+	log_since_mark | grep -qF "livepatch: applying patch '$PORT_MOD' to loading module '$TARGET'" ||
+		fail "no 'applying patch' line when $TARGET came back" || return 1
+	target_patched 42 "$(cat $TARGET_VALUE)" || return 1
+	target_no_bad_reloc || return 1
+	# Disabled: the original again, on the module's current value.
+	echo 5 >$TARGET_VALUE || return 1
+	port_unload $PORT_MOD || return 1
+	expect_eq "$(cat $TARGET_VALUE)" 5 "$TARGET_VALUE after disabling" || return 1
+	rmmod $TARGET || fail "rmmod $TARGET failed" || return 1
+
+	# The patch first: its module object waits; the relocations are
+	# written late, when the module loads.
+	log_mark
+	port_load $PORT_MOD || return 1
+	expect_eq "$(cat $LP/$PORT_MOD/$TARGET/patched)" 0 "$TARGET patched before it loads" || return 1
+	target_load 1 || return 1
+	target_patched 42 "$(cat $TARGET_VALUE)" || return 1
+	rmmod $TARGET || fail "rmmod $TARGET failed" || return 1
+	target_load 1 || return 1
+	out=$(cat $TARGET_VALUE)
+	echo "$TARGET_VALUE patched, after the module came back: $out"
+	target_patched 42 "$out" || return 1
+	target_no_bad_reloc || return 1
+	port_unload $PORT_MOD || return 1
+	expect_eq "$(cat $TARGET_VALUE)" 42 "$TARGET_VALUE after disabling" || return 1
+	rmmod $TARGET || fail "rmmod $TARGET failed"
+}
+port_module_object_cleanup() {
+	klp_cleanup
+	rmmod $TARGET 2>/dev/null
+	return 0
+}
+t_port_module_statics() { with_cleanup port_module_object port_module_object_cleanup; }
+TESTS="$TESTS t_port_module_statics"
