@@ -81,6 +81,9 @@ converted rust_lp_port_syscall.ko .klp.rela.vmlinux..text '*' \
 	.klp.sym.vmlinux.uts_sem,0 .klp.sym.vmlinux.override_release,0
 converted rust_lp_module_statics.ko .klp.rela.klp_test_target..text 2 \
 	.klp.sym.klp_test_target.klp_test_target_secret,0 .klp.sym.klp_test_target.klp_test_target_scale,0
+converted rust_lp_port_tty.ko .klp.rela.vmlinux..text '*' \
+	.klp.sym.vmlinux.process_echoes,0 .klp.sym.vmlinux.do_output_char,0 \
+	.klp.sym.vmlinux.redirected_tty_write,0
 converted rust_lp_sym_missing_var.ko .klp.rela.vmlinux..text 1 .klp.sym.vmlinux.rust_lp_no_such_variable,0
 converted rust_lp_sym_ambiguous.ko .klp.rela.vmlinux..text 1 .klp.sym.vmlinux.c_start,0
 converted rust_lp_sym_bad_sympos.ko .klp.rela.vmlinux..text 1 .klp.sym.vmlinux.saved_command_line,2

@@ -126,6 +126,56 @@ t_port_syscall() { with_cleanup port_syscall; }
 
 TESTS="$TESTS t_port_cmdline_string t_port_data_new_globals t_port_syscall"
 
+# new-function: n_tty_write() as a Rust function of the patch, with n_tty.c's
+# static process_echoes() and do_output_char(). Every terminal write goes
+# through it (this harness's results too); the test writes to a legacy
+# pseudo terminal's slave (/dev/ttyp0) and reads its master (/dev/ptyp0):
+# output processing (ONLCR, OLCUC, XTABS, none) as the original does it,
+# before, while patched and after; the module counts its writes and logs the
+# count when it goes.
+PORT_TTY=rust_lp_port_tty
+# pty_out STTY DATA: the bytes the master reads within 1 s (in hex) when
+# DATA (printf's format) is written to the slave set with STTY.
+pty_out() (
+	exec 3<>/dev/ptyp0 4<>/dev/ttyp0 || exit 1
+	[ -z "$1" ] || stty $1 <&4 || exit 1
+	printf "$2" >&4
+	set -- $({ timeout 1 cat <&3; } 2>/dev/null | od -An -tx1)
+	echo "$*"
+)
+pty_transcript() {
+	echo "onlcr: $(pty_out "" 'a\tb\nc\n')"
+	echo "olcuc: $(pty_out olcuc 'a\tb\nc\n')"
+	echo "tab3: $(pty_out tab3 'a\tb\n')"
+	echo "-opost: $(pty_out -opost 'a\tb\nc\n')"
+}
+PTY_EXPECTED='onlcr: 61 09 62 0d 0a 63 0d 0a
+olcuc: 41 09 42 0d 0a 43 0d 0a
+tab3: 61 20 20 20 20 20 20 20 62 0d 0a
+-opost: 61 09 62 0a 63 0a'
+
+port_tty() {
+	local before during after writes
+	before=$(pty_transcript)
+	expect_eq "$before" "$PTY_EXPECTED" "the pseudo terminal's output, unpatched" || return 1
+	port_load $PORT_TTY || return 1
+	[ -d "$LP/$PORT_TTY/vmlinux/n_tty_write,1" ] || fail "no $LP/$PORT_TTY/vmlinux/n_tty_write,1" || return 1
+	during=$(pty_transcript)
+	log_mark
+	port_unload $PORT_TTY || return 1
+	after=$(pty_transcript)
+	echo "pseudo terminal output while patched: $(echo "$during" | tr '\n' '|')"
+	expect_eq "$during" "$PTY_EXPECTED" "the pseudo terminal's output while patched" || return 1
+	expect_eq "$after" "$PTY_EXPECTED" "the pseudo terminal's output after disabling" || return 1
+	# At least the four writes above went through the new function.
+	writes=$(log_since_mark | sed -n "s/.*$PORT_TTY: \([0-9]*\) writes through the new n_tty_write()\$/\1/p")
+	echo "writes through the new n_tty_write(): ${writes:-none}"
+	[ "${writes:-0}" -ge 4 ] ||
+		fail "no '$PORT_TTY: N writes through the new n_tty_write()' line with N >= 4 when the module went"
+}
+t_port_new_function_n_tty_write() { with_cleanup port_tty; }
+TESTS="$TESTS t_port_new_function_n_tty_write"
+
 # klp symbols the kernel cannot resolve: it refuses the module while it
 # applies the klp relocations of vmlinux, before the module's init; nothing
 # is left behind and the guest goes on patching (insmod_fails).
