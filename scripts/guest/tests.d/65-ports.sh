@@ -189,7 +189,46 @@ t_klp_symbol_sympos_past_the_last() {
 	insmod_fails rust_lp_sym_bad_sympos.ko \
 		"livepatch: symbol position 2 for symbol 'saved_command_line' in object 'vmlinux' not found"
 }
+
+# klp checks the same against /proc/kallsyms before loading anything.
+klp_refuses_unresolvable() {
+	local m
+	klp info $MODULES/rust_lp_sym_ambiguous.ko
+	expect_line "fits the running kernel: no" || return 1
+	expect_text "  FAIL external vmlinux:c_start,0: c_start occurs " || return 1
+	expect_text " times in vmlinux: ambiguous without a sympos" || return 1
+	klp load $MODULES/rust_lp_sym_ambiguous.ko
+	expect_rc 6 || return 1
+	expect_text "external vmlinux:c_start,0: c_start occurs " || return 1
+	expect_text "nothing was loaded" || return 1
+	klp load $MODULES/rust_lp_sym_bad_sympos.ko
+	expect_rc 6 || return 1
+	expect_text "external vmlinux:saved_command_line,2: saved_command_line occurs 1 times in vmlinux, sympos is 2; nothing was loaded" || return 1
+	klp load $MODULES/rust_lp_sym_missing_var.ko
+	expect_rc 6 || return 1
+	expect_text "external vmlinux:rust_lp_no_such_variable,0: rust_lp_no_such_variable is not in vmlinux's symbols; nothing was loaded" || return 1
+	for m in rust_lp_sym_ambiguous rust_lp_sym_bad_sympos rust_lp_sym_missing_var; do
+		gone /sys/module/$m || fail "$m was loaded" || return 1
+	done
+	expect_eq "$(ls $LP)" "" "contents of $LP"
+}
+t_klp_refuses_unresolvable_symbols() { with_cleanup klp_refuses_unresolvable; }
+
+# klp info on a port: its external symbols, converted, found.
+klp_info_port() {
+	klp info $MODULES/$PORT_SYSCALL.ko
+	expect_rc 0 || return 1
+	expect_line "external symbols: 2 (converted)" || return 1
+	expect_line "  ok   external vmlinux:uts_sem,0: found in /proc/kallsyms" || return 1
+	expect_line "  ok   external vmlinux:override_release,0: found in /proc/kallsyms" || return 1
+	expect_line "fits the running kernel: yes" || return 1
+	klp info $MODULES/$PORT_MOD.ko
+	expect_rc 0 || return 1
+	expect_line "  ?    external $TARGET:klp_test_target_secret,0: module $TARGET is not loaded: checked by the kernel when it loads" || return 1
+}
+t_klp_info_port_symbols() { with_cleanup klp_info_port; }
 TESTS="$TESTS t_klp_symbol_missing_variable t_klp_symbol_ambiguous_sympos_0 t_klp_symbol_sympos_past_the_last"
+TESTS="$TESTS t_klp_refuses_unresolvable_symbols t_klp_info_port_symbols"
 
 # A module object: rust_lp_module_statics patches klp_test_target's
 # klp_test_target_show_value() with a function that reads the module's
