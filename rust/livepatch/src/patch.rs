@@ -177,8 +177,8 @@ impl Patch {
                 unsafe {
                     kernel::bindings::_printk(
                         c"\x013rust_livepatch: %s: refusing to enable the patch: its references to \
-                          non-exported symbols were not converted by 'klp post-link' (they would \
-                          call address 0)\n"
+                          non-exported symbols were not converted by 'klp post-link' after its link \
+                          (they would call address 0)\n"
                             .as_ptr()
                             .cast(),
                         module_name(module),
