@@ -142,9 +142,9 @@ pub fn new(root: &Path, o: &NewOptions, out: &mut dyn Write) -> Result<()> {
     say!(out, "wrote {}", rs_path.display());
     say!(
         out,
-        "next: write the fix in {} (it does not build until you do), then build it against \
-         your kernel tree",
-        rs_path.display()
+        "next: write the fix in {} (it does not build until you do), then: klp build {}",
+        rs_path.display(),
+        dir.display()
     );
     Ok(())
 }

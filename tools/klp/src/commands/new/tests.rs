@@ -47,7 +47,7 @@ fn golden(o: &NewOptions, file: &str) {
         text,
         format!(
             "{}\nwrote {d}/Kbuild\nwrote {d}/{name}.rs\nnext: write the fix in {d}/{name}.rs \
-             (it does not build until you do), then build it against your kernel tree\n",
+             (it does not build until you do), then: klp build {d}\n",
             text.lines().next().unwrap(),
             d = dir.display()
         )
@@ -226,7 +226,7 @@ fn btf_from_elf_files() {
     let rs = std::fs::read_to_string(dir.join("fix_mod_show.rs")).unwrap();
     assert!(rs.contains(&format!("from {}:", ko.display())), "{rs}");
     assert!(
-        rs.contains("    #[livepatch(object = \"testmod\")]\n"),
+        rs.contains("    #[unsafe(livepatch(object = \"testmod\"))]\n"),
         "{rs}"
     );
 }
