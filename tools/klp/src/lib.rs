@@ -23,10 +23,12 @@ pub mod kofile;
 pub mod livepatch;
 pub mod postlink;
 pub mod scaffold;
+pub mod sigcheck;
 pub mod signature;
 pub mod sys;
 pub mod tasks;
 pub mod transition;
+pub mod tree;
 pub mod wait;
 
 #[cfg(test)]

@@ -156,15 +156,7 @@ fn read_btf(path: &Path, base: Option<Arc<Btf>>) -> Result<Btf> {
         path: path.to_path_buf(),
         source,
     };
-    if data.starts_with(b"\x7fELF") {
-        Ok(Btf::from_elf(&data, base).map_err(fail)?)
-    } else {
-        match base {
-            None => Btf::parse(data),
-            Some(b) => Btf::parse_split(data, b),
-        }
-        .map_err(|e| fail(e).into())
-    }
+    Ok(Btf::from_bytes(data, base).map_err(fail)?)
 }
 
 /// At most this many definitions are listed.
