@@ -21,6 +21,7 @@ pub mod klpsyms;
 pub mod kmsg;
 pub mod kofile;
 pub mod livepatch;
+pub mod modsign;
 pub mod postlink;
 pub mod scaffold;
 pub mod sigcheck;

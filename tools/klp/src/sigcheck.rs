@@ -163,11 +163,11 @@ impl<'a> SysBtf<'a> {
                     Ok(data) => Btf::parse(data)
                         .map(Arc::new)
                         .map_err(|e| format!("/sys/kernel/btf/vmlinux: {e}")),
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(
-                        "the running kernel has no BTF (/sys/kernel/btf/vmlinux: \
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        Err("the running kernel has no BTF (/sys/kernel/btf/vmlinux: \
                          CONFIG_DEBUG_INFO_BTF)"
-                            .into(),
-                    ),
+                            .into())
+                    }
                     Err(e) => Err(format!("cannot read /sys/kernel/btf/vmlinux: {e}")),
                 }
             })

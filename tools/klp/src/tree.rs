@@ -50,10 +50,11 @@ impl Tree {
 /// The name the kernel gives the module in `path`: its file name without
 /// `.ko`, `-` read as `_`.
 pub fn module_name(path: &Path) -> String {
-    let file = path.file_name().map(|f| f.to_string_lossy()).unwrap_or_default();
-    file.strip_suffix(".ko")
-        .unwrap_or(&file)
-        .replace('-', "_")
+    let file = path
+        .file_name()
+        .map(|f| f.to_string_lossy())
+        .unwrap_or_default();
+    file.strip_suffix(".ko").unwrap_or(&file).replace('-', "_")
 }
 
 #[cfg(test)]
@@ -64,7 +65,11 @@ mod tests {
     fn modules_are_found_through_modules_order() {
         let dir = tempfile::tempdir().unwrap();
         let t = Tree::new(dir.path());
-        assert_eq!(t.module_ko("livepatch_shadow_mod"), None, "no modules.order");
+        assert_eq!(
+            t.module_ko("livepatch_shadow_mod"),
+            None,
+            "no modules.order"
+        );
         std::fs::create_dir_all(dir.path().join("samples/livepatch")).unwrap();
         std::fs::write(
             dir.path().join("modules.order"),
@@ -72,11 +77,19 @@ mod tests {
              kernel/old-style.ko\n",
         )
         .unwrap();
-        assert_eq!(t.module_ko("livepatch_shadow_mod"), None, "listed, not built");
+        assert_eq!(
+            t.module_ko("livepatch_shadow_mod"),
+            None,
+            "listed, not built"
+        );
         let ko = dir.path().join("samples/livepatch/livepatch-shadow-mod.ko");
         std::fs::write(&ko, "").unwrap();
         assert_eq!(t.module_ko("livepatch_shadow_mod"), Some(ko));
-        assert_eq!(t.module_ko("livepatch-shadow-mod"), None, "a module name has no '-'");
+        assert_eq!(
+            t.module_ko("livepatch-shadow-mod"),
+            None,
+            "a module name has no '-'"
+        );
         std::fs::create_dir_all(dir.path().join("kernel")).unwrap();
         let old = dir.path().join("kernel/old-style.ko");
         std::fs::write(&old, "").unwrap();
@@ -92,7 +105,10 @@ mod tests {
         )
         .unwrap();
         let t = Tree::new(dir.path());
-        assert_eq!(t.config("CONFIG_MODULE_SIG_HASH").as_deref(), Some("sha256"));
+        assert_eq!(
+            t.config("CONFIG_MODULE_SIG_HASH").as_deref(),
+            Some("sha256")
+        );
         assert_eq!(t.config("CONFIG_MODULE_SIG").as_deref(), Some("y"));
         assert_eq!(t.config("CONFIG_MODULE"), None);
         assert_eq!(t.config("CONFIG_X"), None);
