@@ -121,7 +121,9 @@ pub struct NewArgs {
     #[arg(long, value_name = "PATH")]
     pub vmlinux_btf: Option<PathBuf>,
     /// A kernel build tree: its generated Rust bindings say which types
-    /// kernel::bindings has (others become opaque pointers).
+    /// kernel::bindings has (others become opaque pointers), and its BTF
+    /// (vmlinux, MODULE's .ko) is read unless --btf/--vmlinux-btf say
+    /// otherwise.
     #[arg(long, value_name = "DIR")]
     pub kdir: Option<PathBuf>,
     /// A kernel source tree to find FUNCTION's definition in (file:line).

@@ -35,7 +35,8 @@ pub enum NewError {
 
     #[error(
         "no BTF for module {module}: {} does not exist (the kernel shows a module's BTF while \
-         it is loaded: load it, or pass --btf with its .ko); nothing was written",
+         it is loaded: load it, pass --btf with its .ko, or --kdir a tree that built it); \
+         nothing was written",
         path.display()
     )]
     NoModuleBtf { module: String, path: PathBuf },
