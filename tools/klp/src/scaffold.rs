@@ -340,10 +340,10 @@ pub fn patch_source(p: &NewPatch<'_>) -> String {
     s += "\n";
     // The module's name is its file's (`name = ...` may only repeat it).
     let description = format!("description = \"Livepatch for {func}()\"");
-    let one_line = format!("#[livepatch::patch({description}, license = \"GPL\")]");
-    if one_line.len() <= 100 {
-        s += &one_line;
-        s += "\n";
+    let args = format!("{description}, license = \"GPL\"");
+    // rustfmt's `attr_fn_like_width`: arguments up to 70 columns on one line.
+    if args.len() <= 70 {
+        s += &format!("#[livepatch::patch({args})]\n");
     } else {
         s += &format!("#[livepatch::patch(\n    {description},\n    license = \"GPL\"\n)]\n");
     }
