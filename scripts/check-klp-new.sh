@@ -76,4 +76,6 @@ for t in "${targets[@]}"; do
 	log "ok   $name ($object)"
 done
 [ "$failed" = 0 ] || die "$failed of ${#targets[@]} klp new patches failed (logs in $out)"
+# For this kernel: scripts/qemu-run.sh loads them only into it.
+echo "$KDIR" >"$out/kdir"
 log "klp new: ${#targets[@]} patches written, refused unwritten, built and checked by klp build in $work"

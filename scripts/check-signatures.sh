@@ -5,7 +5,7 @@
 # refuse it with the messages its `// EXPECT:` lines give, print no module
 # and leave none. The regular build (scripts/build.sh) does not check
 # signatures, so the same modules reach the QEMU guest, where `klp load`
-# must refuse them too (scripts/guest/tests.d/65-signatures.sh).
+# must refuse them too (scripts/guest/tests.d/67-signatures.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"

@@ -45,6 +45,12 @@ if [ "$job" = tests ]; then
 	for m in "$KDIR"/samples/livepatch/livepatch-{shadow,callbacks}-*.ko; do
 		if [ -f "$m" ]; then modules+=("$m"); fi
 	done
+	# The patches `klp new` wrote and `klp build` built for this kernel
+	# (scripts/check-klp-new.sh), loaded by tests.d/66-klp-new.sh.
+	new_dir=$top/out/klp-new
+	[ "$(cat "$new_dir/kdir" 2>/dev/null)" = "$KDIR" ] ||
+		die "no klp new patches built for $KDIR in $new_dir: run scripts/check-klp-new.sh"
+	modules+=("$new_dir"/*.ko)
 	# The klp command (tools/klp, built by make), run by tests.d/30-klp.sh.
 	klp_bin=$top/target/release/klp
 	[ -x "$klp_bin" ] || die "$klp_bin not built: run make"

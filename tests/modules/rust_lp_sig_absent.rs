@@ -2,7 +2,7 @@
 
 //! Wrong on purpose: `__x64_sys_getpid()`, which BTF does not describe, without `unchecked_signature`.
 //! `klp build` refuses it (scripts/check-signatures.sh) and `klp load`
-//! refuses it before the kernel sees it (scripts/guest/tests.d/65-signatures.sh),
+//! refuses it before the kernel sees it (scripts/guest/tests.d/67-signatures.sh),
 //! each with the message below. Never enabled: nothing calls it.
 //
 // EXPECT: __x64_sys_getpid: not in
