@@ -32,7 +32,7 @@ dir=$work/$name
 sed -i -e "/compile_error!/{r $top/tests/klp-new/cmdline_proc_show.body" -e 'd}' "$dir/$name.rs"
 
 marker='~Module signature appended~'
-signed() { [ "$(tail -c 28 "$1")" = "$marker" ]; }
+signed() { tail -c 28 "$1" | cmp -s - <(printf '%s\n' "$marker"); }
 
 # build OUTFILE [--sign KEY CERT]: klp build the directory, copy its module.
 build() {
