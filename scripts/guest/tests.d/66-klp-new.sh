@@ -36,14 +36,19 @@ new_cmdline() {
 }
 
 new_meminfo() {
-	grep -q '^KlpNew:' /proc/meminfo && { fail "/proc/meminfo has KlpNew before the patch"; return 1; }
+	if grep -q '^KlpNew:' /proc/meminfo; then
+		fail "/proc/meminfo has KlpNew before the patch"
+		return 1
+	fi
 	new_info_ok fix_arch_report_meminfo arch_report_meminfo || return 1
 	new_load fix_arch_report_meminfo || return 1
 	grep -qxF "KlpNew:         arch_report_meminfo" /proc/meminfo ||
 		fail "/proc/meminfo lacks the patch's line: $(tail -n 3 /proc/meminfo | tr '\n' '|')" || return 1
 	new_unload fix_arch_report_meminfo || return 1
-	grep -q '^KlpNew:' /proc/meminfo && fail "/proc/meminfo still has KlpNew after the unload"
-	return 0
+	if grep -q '^KlpNew:' /proc/meminfo; then
+		fail "/proc/meminfo still has KlpNew after the unload"
+		return 1
+	fi
 }
 
 # proc_task_name(m, p, escape): /proc/PID/status passes escape=true, stat false.
@@ -82,8 +87,10 @@ new_busymod() {
 	insmod $MODULES/livepatch-callbacks-busymod.ko || fail "insmod livepatch-callbacks-busymod failed" || return 1
 	wait_until 10 sh -c "dmesg | sed -n '/$MARK\$/,\$p' | grep -q 'klp new: busymod_work_func'" ||
 		fail "no 'klp new: busymod_work_func' in the log 10 s after the module loaded" || return 1
-	log_since_mark | grep -q 'busymod_work_func, sleeping' &&
-		fail "the original busymod_work_func ran: $(log_since_mark | tr '\n' '|')" || return 1
+	if log_since_mark | grep -q 'busymod_work_func, sleeping'; then
+		fail "the original busymod_work_func ran: $(log_since_mark | tr '\n' '|')"
+		return 1
+	fi
 	new_info_ok fix_busymod_work_func livepatch_callbacks_busymod:busymod_work_func || return 1
 	new_unload fix_busymod_work_func
 }
