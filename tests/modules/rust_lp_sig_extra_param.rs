@@ -3,7 +3,7 @@
 //! Wrong on purpose: one parameter more than `cmdline_proc_show()` has.
 //! `klp build` refuses it (scripts/check-signatures.sh) and `klp load`
 //! refuses it before the kernel sees it (scripts/guest/tests.d/67-signatures.sh),
-//! each with the message below. Never enabled: nothing calls it.
+//! each with the message below: the tests never load it.
 //
 // EXPECT: cmdline_proc_show: parameter 3 `_extra`: the replacement has `c_int` (4 bytes, signed integer), the kernel's function has only 2 parameters
 

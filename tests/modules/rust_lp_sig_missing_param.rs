@@ -3,7 +3,7 @@
 //! Wrong on purpose: one parameter less than `cmdline_proc_show()` has.
 //! `klp build` refuses it (scripts/check-signatures.sh) and `klp load`
 //! refuses it before the kernel sees it (scripts/guest/tests.d/67-signatures.sh),
-//! each with the message below. Never enabled: nothing calls it.
+//! each with the message below: the tests never load it.
 //
 // EXPECT: cmdline_proc_show: parameter 2 `v`: missing from the replacement (the kernel has `void *` (pointer), 2 parameters in all)
 

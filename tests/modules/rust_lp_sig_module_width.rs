@@ -3,7 +3,7 @@
 //! Wrong on purpose: a `u32` where the module function `dummy_check()` (samples/livepatch/livepatch-shadow-mod.c) takes an `unsigned long`.
 //! `klp build` refuses it (scripts/check-signatures.sh) and `klp load`
 //! refuses it before the kernel sees it (scripts/guest/tests.d/67-signatures.sh),
-//! each with the message below. Never enabled: nothing calls it.
+//! each with the message below: the tests never load it.
 //
 // EXPECT: livepatch_shadow_mod:dummy_check: parameter 2 `jiffies`: the replacement has `u32` (4 bytes, unsigned integer), the kernel has `unsigned long` (8 bytes, unsigned integer)
 

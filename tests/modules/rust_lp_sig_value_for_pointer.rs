@@ -3,7 +3,7 @@
 //! Wrong on purpose: a `u64` where `cmdline_proc_show()` takes a `void *` (same size, another class).
 //! `klp build` refuses it (scripts/check-signatures.sh) and `klp load`
 //! refuses it before the kernel sees it (scripts/guest/tests.d/67-signatures.sh),
-//! each with the message below. Never enabled: nothing calls it.
+//! each with the message below: the tests never load it.
 //
 // EXPECT: cmdline_proc_show: parameter 2 `v`: the replacement has `u64` (8 bytes, unsigned integer), the kernel has `void *` (pointer)
 

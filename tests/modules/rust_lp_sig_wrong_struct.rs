@@ -3,7 +3,7 @@
 //! Wrong on purpose: a `struct inode *` where `cmdline_proc_show()` takes a `struct seq_file *`.
 //! `klp build` refuses it (scripts/check-signatures.sh) and `klp load`
 //! refuses it before the kernel sees it (scripts/guest/tests.d/67-signatures.sh),
-//! each with the message below. Never enabled: nothing calls it.
+//! each with the message below: the tests never load it.
 //
 // EXPECT: cmdline_proc_show: parameter 1 `m`: the replacement has `*mut bindings::inode` (pointer), the kernel has `struct seq_file *` (pointer); the replacement points to `inode`, the kernel to `struct seq_file`
 
