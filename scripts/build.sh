@@ -15,6 +15,10 @@
 # of this checkout's. The test kernel is built first if it is not (about 8
 # minutes). A KDIR of your own must be a configured and built tree with
 # CONFIG_RUST=y, CONFIG_LIVEPATCH=y and CONFIG_MODULES=y.
+#
+# For `klp build` (tools/klp), which runs this script: KLP_BIN=/path/to/klp
+# runs that klp for post-link instead of building it; KLP_BUILD_REPORT=FILE
+# receives the kernel tree (kdir=PATH) and every module built (ko=PATH).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
@@ -42,9 +46,19 @@ kmake M="$moddir" "${LP_ARGS[@]}" -j"$(nproc)" "$@"
 # (.klp.sym.*) become klp relocations (tools/klp/README.md, post-link). Never
 # a manual step: a module that skipped it refuses to enable. The
 # *_unconverted test modules stand for one that skipped it.
-"${HOST_CARGO:-cargo}" build --quiet --release --locked -p klp --manifest-path "$top/Cargo.toml"
+klp=${KLP_BIN:-}
+if [ -z "$klp" ]; then
+	"${HOST_CARGO:-cargo}" build --quiet --release --locked -p klp --manifest-path "$top/Cargo.toml"
+	klp=$top/target/release/klp
+fi
 mapfile -t kos < <(sed -n 's/\.o$/.ko/p' "$moddir/modules.order" | grep -v '_unconverted\.ko$')
-[ "${#kos[@]}" = 0 ] || (cd "$moddir" && "$top/target/release/klp" post-link "${kos[@]}")
+[ "${#kos[@]}" = 0 ] || (cd "$moddir" && "$klp" post-link "${kos[@]}")
+if [ -n "${KLP_BUILD_REPORT:-}" ]; then
+	{
+		echo "kdir=$KDIR"
+		sed -n "s|\.o\$|.ko|; s|^|ko=$moddir/|p" "$moddir/modules.order"
+	} >"$KLP_BUILD_REPORT"
+fi
 
 if [ "$moddir" = "$top" ]; then
 	# Every module of the checkout.

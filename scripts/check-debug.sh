@@ -63,7 +63,7 @@ failed=()
 for step in "${steps[@]}"; do
 	t0=$SECONDS
 	case "$step" in
-	tests) "$here/qemu-run.sh" tests ;;
+	tests) "$here/check-klp-new.sh" && "$here/qemu-run.sh" tests ;;
 	# A cycle takes up to 36 s on this kernel under TCG, mostly waiting for
 	# the delayed kobject releases: the guest's limit grows with the cycles.
 	soak) QEMU_TIMEOUT=${SOAK_TIMEOUT:-$((600 + 60 * ${SOAK_CYCLES:-100}))} "$here/qemu-run.sh" soak ;;

@@ -5,6 +5,9 @@
 #   qemu-run.sh tests    the QEMU tests of `make check` (KTAP, checked strictly)
 #   qemu-run.sh soak     SOAK_CYCLES (100) load/replace/unload cycles, then
 #                        no task left patched and no kmemleak report
+#   qemu-run.sh sigenforce  module.sig_enforce=1: unsigned patches refused, a
+#                        signed one loads (run by scripts/check-sig-enforce.sh,
+#                        which builds them in out/sig-enforce/)
 #
 # QEMU_APPEND adds to the kernel command line, QEMU_MEM sets the guest's RAM.
 #
@@ -21,8 +24,8 @@ top=$(dirname "$here")
 
 job=${1:-}
 case "$job" in
-sample | tests | soak) ;;
-*) die "usage: qemu-run.sh sample|tests|soak" ;;
+sample | tests | soak | sigenforce) ;;
+*) die "usage: qemu-run.sh sample|tests|soak|sigenforce" ;;
 esac
 
 kernel_select dir
@@ -45,10 +48,22 @@ if [ "$job" = tests ]; then
 	for m in "$KDIR"/samples/livepatch/livepatch-{shadow,callbacks}-*.ko; do
 		if [ -f "$m" ]; then modules+=("$m"); fi
 	done
+	# The patches `klp new` wrote and `klp build` built for this kernel
+	# (scripts/check-klp-new.sh), loaded by tests.d/66-klp-new.sh.
+	new_dir=$top/out/klp-new
+	[ "$(cat "$new_dir/kdir" 2>/dev/null)" = "$KDIR" ] ||
+		die "no klp new patches built for $KDIR in $new_dir: run scripts/check-klp-new.sh"
+	modules+=("$new_dir"/*.ko)
 	# The klp command (tools/klp, built by make), run by tests.d/30-klp.sh.
 	klp_bin=$top/target/release/klp
 	[ -x "$klp_bin" ] || die "$klp_bin not built: run make"
 	export GUEST_BINARIES="${GUEST_BINARIES:-} $klp_bin"
+fi
+if [ "$job" = sigenforce ]; then
+	modules=("$top"/out/sig-enforce/*.ko)
+	[ "$(cat "$top/out/sig-enforce/kdir" 2>/dev/null)" = "$KDIR" ] ||
+		die "no signed and unsigned patches built for $KDIR in out/sig-enforce: run scripts/check-sig-enforce.sh"
+	export GUEST_BINARIES="${GUEST_BINARIES:-} $top/target/release/klp"
 fi
 if [ "$job" = soak ]; then
 	modules+=("$top/samples/test_modules/test_klp_atomic_replace.ko")
@@ -67,6 +82,7 @@ qemu_mem=${QEMU_MEM:-512}
 qemu_log_buf=1M
 qemu_append=${QEMU_APPEND:-}
 [ "$job" = soak ] && qemu_append="$qemu_append rl.cycles=${SOAK_CYCLES:-100}"
+[ "$job" = sigenforce ] && qemu_append="$qemu_append module.sig_enforce=1"
 
 qemu_pick_accel
 log "accelerator: ${ACCEL^^} ($ACCEL_WHY)"
@@ -78,7 +94,7 @@ log "guest ran $((SECONDS - t0)) s under ${ACCEL^^}; console: $out/console.log"
 echo "${ACCEL}" >"$out/accel"
 
 case "$job" in
-tests | soak)
+tests | soak | sigenforce)
 	# The verdict (scripts/ktap.py, tested by scripts/tests/): every result,
 	# the end line, a clean console, QEMU's exit status.
 	"$here/ktap.py" "$out/results.log" "$out/console.log" "# END rust-livepatch $job" "$status" "$secs" ||

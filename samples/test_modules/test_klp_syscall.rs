@@ -52,8 +52,9 @@ mod fix {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: same signature as the syscall wrapper `__x64_sys_getpid()` that
     // `SYSCALL_DEFINE0(getpid)` generates (kernel/sys.c):
-    // `long (const struct pt_regs *)`.
-    #[unsafe(livepatch(target = "__x64_sys_getpid"))]
+    // `long (const struct pt_regs *)`. BTF does not describe the generated
+    // wrappers, so `klp` cannot check it: `unchecked_signature`.
+    #[unsafe(livepatch(target = "__x64_sys_getpid", unchecked_signature))]
     unsafe extern "C" fn lp_sys_getpid(_regs: *const bindings::pt_regs) -> c_long {
         let current = kernel::current!();
         let pid = current.pid();

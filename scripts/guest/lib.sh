@@ -77,3 +77,20 @@ guest_still_patches() {
 		echo "$t" | grep -qxF "module: gone" && return 0
 	fail "after the fault the sample no longer works: $(echo "$t" | tr '\n' '|')"
 }
+
+# ktap_run JOB: run the tests named in TESTS (shell functions that print why
+# they failed and return non-zero) as KTAP on $OUT, then the end line the
+# host (scripts/ktap.py) requires.
+ktap_run() {
+	local n=0 t out rc
+	say "KTAP version 1"
+	say "1..$(echo $TESTS | wc -w)"
+	for t in $TESTS; do
+		n=$((n + 1))
+		out=$($t 2>&1)
+		rc=$?
+		[ -n "$out" ] && echo "$out" | sed 's/^/# /' >"$OUT"
+		if [ $rc = 0 ]; then say "ok $n ${t#t_}"; else say "not ok $n ${t#t_}"; fi
+	done
+	say "# END rust-livepatch $1"
+}

@@ -18,14 +18,4 @@ for f in /guest/tests.d/*.sh; do
 	esac
 done
 
-say "KTAP version 1"
-say "1..$(echo $TESTS | wc -w)"
-n=0
-for t in $TESTS; do
-	n=$((n + 1))
-	out=$($t 2>&1)
-	rc=$?
-	[ -n "$out" ] && echo "$out" | sed 's/^/# /' >"$OUT"
-	if [ $rc = 0 ]; then say "ok $n ${t#t_}"; else say "not ok $n ${t#t_}"; fi
-done
-say "# END rust-livepatch tests"
+ktap_run tests

@@ -12,8 +12,13 @@
     license = "GPL"
 )]
 mod fix {
+    use kernel::{bindings, ffi::c_void};
+
     /// Never installed: the lookup fails first.
     // SAFETY: never called: the core refuses the ambiguous name before patching.
+    // Its signature is c_start()'s (`void *(struct seq_file *, loff_t *)`), as `klp` checks.
     #[unsafe(livepatch(target = "c_start"))]
-    unsafe extern "C" fn replacement() {}
+    unsafe extern "C" fn replacement(_m: *mut bindings::seq_file, _pos: *mut i64) -> *mut c_void {
+        core::ptr::null_mut()
+    }
 }

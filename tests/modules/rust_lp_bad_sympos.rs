@@ -10,8 +10,13 @@
     license = "GPL"
 )]
 mod fix {
+    use kernel::{bindings, ffi::c_void};
+
     /// Never installed: the lookup fails first.
     // SAFETY: never called: the core finds no hundredth `c_start`.
+    // Its signature is c_start()'s (`void *(struct seq_file *, loff_t *)`), as `klp` checks.
     #[unsafe(livepatch(target = "c_start", sympos = 100))]
-    unsafe extern "C" fn replacement() {}
+    unsafe extern "C" fn replacement(_m: *mut bindings::seq_file, _pos: *mut i64) -> *mut c_void {
+        core::ptr::null_mut()
+    }
 }

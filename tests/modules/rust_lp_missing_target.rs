@@ -14,6 +14,7 @@
 mod fix {
     /// Would replace a function no kernel has.
     // SAFETY: never called: the target does not exist, so the core refuses the patch.
-    #[unsafe(livepatch(target = "rust_livepatch_no_such_function"))]
+    // (Nor is it in BTF: `unchecked_signature` lets `klp load` hand it to the kernel.)
+    #[unsafe(livepatch(target = "rust_livepatch_no_such_function", unchecked_signature))]
     unsafe extern "C" fn replacement() {}
 }

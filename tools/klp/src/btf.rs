@@ -266,19 +266,44 @@ impl Btf {
 
     /// Parses the `.BTF` section of an ELF file: a `vmlinux` (no base) or a
     /// `.ko` (split: pass the vmlinux BTF it was built against).
+    ///
+    /// A module built out of tree has its own base, `.BTF.base` (the
+    /// "distilled" base: only the vmlinux types it refers to, which the
+    /// kernel maps onto its own when the module loads); its `.BTF` is split
+    /// over that one, so `base` is not used.
     pub fn from_elf(elf: &[u8], base: Option<Arc<Btf>>) -> Result<Btf, BtfError> {
         let file = object::File::parse(elf).map_err(|e| BtfError::Elf(e.to_string()))?;
-        let section = file.section_by_name(".BTF").ok_or(BtfError::NoSection)?;
-        if !matches!(
-            section.compressed_file_range().map(|r| r.format),
-            Ok(object::CompressionFormat::None)
-        ) {
-            return Err(BtfError::Compressed);
+        let section_data = |name: &str| -> Result<Option<Vec<u8>>, BtfError> {
+            let Some(section) = file.section_by_name(name) else {
+                return Ok(None);
+            };
+            if !matches!(
+                section.compressed_file_range().map(|r| r.format),
+                Ok(object::CompressionFormat::None)
+            ) {
+                return Err(BtfError::Compressed);
+            }
+            let data = section
+                .data()
+                .map_err(|e| BtfError::Elf(format!("unreadable {name} section: {e}")))?;
+            Ok(Some(data.to_vec()))
+        };
+        let data = section_data(".BTF")?.ok_or(BtfError::NoSection)?;
+        let base = match section_data(".BTF.base")? {
+            Some(distilled) => Some(Arc::new(Self::parse_with(distilled, None)?)),
+            None => base,
+        };
+        Self::parse_with(data, base)
+    }
+
+    /// Reads raw BTF (`/sys/kernel/btf/...`) or an ELF file's `.BTF` (see
+    /// [`Btf::from_elf`]), split over `base` when given.
+    pub fn from_bytes(data: Vec<u8>, base: Option<Arc<Btf>>) -> Result<Btf, BtfError> {
+        if data.starts_with(b"\x7fELF") {
+            Self::from_elf(&data, base)
+        } else {
+            Self::parse_with(data, base)
         }
-        let data = section
-            .data()
-            .map_err(|e| BtfError::Elf(format!("unreadable .BTF section: {e}")))?;
-        Self::parse_with(data.to_vec(), base)
     }
 
     fn parse_with(data: Vec<u8>, base: Option<Arc<Btf>>) -> Result<Btf, BtfError> {

@@ -61,6 +61,10 @@ pub enum Command {
     /// Write a patch directory (Kbuild and NAME.rs) for replacing FUNCTION,
     /// with its exact signature from the kernel's BTF.
     New(NewArgs),
+    /// Build a patch directory (a Kbuild and its .rs files) against a kernel
+    /// tree, check its replacements' signatures against the tree's BTF, sign
+    /// the modules if asked; prints the .ko paths.
+    Build(BuildArgs),
     /// After a livepatch module's final link: move the relocations against
     /// its external symbols (`.klp.sym.<object>.<name>,<sympos>`) into klp
     /// relocation sections the kernel applies; in place, refuses what the
@@ -117,12 +121,55 @@ pub struct NewArgs {
     #[arg(long, value_name = "PATH")]
     pub vmlinux_btf: Option<PathBuf>,
     /// A kernel build tree: its generated Rust bindings say which types
-    /// kernel::bindings has (others become opaque pointers).
+    /// kernel::bindings has (others become opaque pointers), and its BTF
+    /// (vmlinux, MODULE's .ko) is read unless --btf/--vmlinux-btf say
+    /// otherwise.
     #[arg(long, value_name = "DIR")]
     pub kdir: Option<PathBuf>,
     /// A kernel source tree to find FUNCTION's definition in (file:line).
     #[arg(long, value_name = "DIR")]
     pub source: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The patch directory (default: the current directory).
+    pub dir: Option<PathBuf>,
+    /// The kernel build tree (default: $KDIR, else the rust-livepatch
+    /// checkout's test kernel).
+    #[arg(long, value_name = "DIR")]
+    pub kdir: Option<PathBuf>,
+    /// A kernel the rust-livepatch checkout knows: test, debug, or a
+    /// flavour of its scripts/lib/kernel-NAME.sh.
+    #[arg(long, value_name = "NAME", conflicts_with = "kdir")]
+    pub kernel: Option<String>,
+    /// vmlinux's BTF, when the tree has no vmlinux: a vmlinux with .BTF, or
+    /// raw BTF (a copy of /sys/kernel/btf/vmlinux).
+    #[arg(long, value_name = "PATH")]
+    pub vmlinux_btf: Option<PathBuf>,
+    /// The BTF of a module the patch targets that the tree did not build:
+    /// its .ko, or raw BTF (a copy of /sys/kernel/btf/NAME). Repeatable.
+    #[arg(long = "btf-module", value_name = "NAME=PATH", value_parser = parse_btf_module)]
+    pub btf_modules: Vec<(String, PathBuf)>,
+    /// Sign the modules with KEY and CERT, using the tree's
+    /// scripts/sign-file and its CONFIG_MODULE_SIG_HASH.
+    #[arg(long, num_args = 2, value_names = ["KEY", "CERT"])]
+    pub sign: Option<Vec<PathBuf>>,
+    /// More make arguments, after `--` (e.g. V=1).
+    #[arg(last = true, value_name = "MAKE_ARGS")]
+    pub make_args: Vec<String>,
+}
+
+/// `NAME=PATH` of `--btf-module`.
+fn parse_btf_module(s: &str) -> Result<(String, PathBuf), String> {
+    match s.split_once('=') {
+        Some((name, path)) if !name.is_empty() && !path.is_empty() => {
+            Ok((name.to_string(), PathBuf::from(path)))
+        }
+        _ => Err(format!(
+            "`{s}`: expected NAME=PATH (the module's name, its .ko or BTF file)"
+        )),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -199,6 +246,52 @@ mod tests {
         assert_eq!(a.object.as_deref(), Some("m"));
         assert_eq!(a.btf.unwrap(), PathBuf::from("m.ko"));
         assert!(Cli::try_parse_from(["klp", "new"]).is_err());
+    }
+
+    #[test]
+    fn build_takes_a_dir_and_options() {
+        let cli = Cli::try_parse_from([
+            "klp",
+            "build",
+            "d",
+            "--kdir",
+            "/k",
+            "--btf-module",
+            "m=/m.ko",
+            "--sign",
+            "key.pem",
+            "key.x509",
+            "--",
+            "V=1",
+        ])
+        .unwrap();
+        let Command::Build(a) = cli.command else {
+            panic!()
+        };
+        assert_eq!(a.dir.unwrap(), PathBuf::from("d"));
+        assert_eq!(a.kdir.unwrap(), PathBuf::from("/k"));
+        assert_eq!(a.btf_modules, [("m".to_string(), PathBuf::from("/m.ko"))]);
+        assert_eq!(
+            a.sign.unwrap(),
+            [PathBuf::from("key.pem"), PathBuf::from("key.x509")]
+        );
+        assert_eq!(a.make_args, ["V=1"]);
+        let cli = Cli::try_parse_from(["klp", "build"]).unwrap();
+        let Command::Build(a) = cli.command else {
+            panic!()
+        };
+        assert!(a.dir.is_none() && a.sign.is_none() && a.btf_modules.is_empty());
+        for bad in [
+            &["klp", "build", "--btf-module", "m"][..],
+            &["klp", "build", "--sign", "key.pem"],
+            &["klp", "build", "--kdir", "/k", "--kernel", "test"],
+        ] {
+            assert_eq!(
+                Cli::try_parse_from(bad).unwrap_err().exit_code(),
+                2,
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -13,7 +13,8 @@
 //!   not be read as `bool` (it can be other than 0 or 1); a returned C
 //!   `bool` must be a Rust `bool`;
 //! - pointers: a pointer; behind it, `c_void` fits anything (opaque), a
-//!   struct or union must be the same one (by tag or typedef name) and, when
+//!   struct or union must be the same one (by tag or typedef name, case and
+//!   `_` aside: a Rust mirror of `struct seq_file` is `SeqFile`) and, when
 //!   both sizes are known, of the same size (else the bindings come from
 //!   another kernel configuration); `void *` takes `*mut c_void` or a byte
 //!   pointer; a pointer to a scalar, one of that class and size;
@@ -248,11 +249,20 @@ fn other_config() -> &'static str {
     "was it built for another kernel or configuration?"
 }
 
-/// Whether the Rust name (a path's last segment) is one the C type goes by.
+/// Whether the Rust name (a path's last segment) is one the C type goes by:
+/// bindgen's name is C's; a type of the patch's own that mirrors a C one
+/// is named in Rust's style (`Dummy` for `struct dummy`, `SeqFile` for
+/// `struct seq_file`), so case and `_` are not compared.
 fn names_match(rname: &str, c: &CType) -> bool {
+    let fold = |s: &str| -> String {
+        s.chars()
+            .filter(|&ch| ch != '_')
+            .map(|ch| ch.to_ascii_lowercase())
+            .collect()
+    };
     let mut names = c.names().peekable();
     // An anonymous type without a typedef: only the size can be compared.
-    names.peek().is_none() || c.names().any(|n| n == rname)
+    names.peek().is_none() || c.names().any(|n| fold(n) == fold(rname))
 }
 
 /// Both are pointers: does what the Rust one points to fit the C pointee?

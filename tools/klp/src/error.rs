@@ -35,7 +35,8 @@ pub enum NewError {
 
     #[error(
         "no BTF for module {module}: {} does not exist (the kernel shows a module's BTF while \
-         it is loaded: load it, or pass --btf with its .ko); nothing was written",
+         it is loaded: load it, pass --btf with its .ko, or --kdir a tree that built it); \
+         nothing was written",
         path.display()
     )]
     NoModuleBtf { module: String, path: PathBuf },
@@ -86,6 +87,79 @@ pub enum NewError {
     Exists { path: PathBuf },
 }
 
+/// Why `klp build` did not produce checked modules.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("{}: {reason}; nothing was built", dir.display())]
+    NoDir { dir: PathBuf, reason: String },
+
+    #[error(
+        "{} has no Kbuild: a patch directory has a Kbuild (obj-m += NAME.o, and the include \
+         of rust/livepatch/Kbuild.livepatch) and NAME.rs; klp new FUNCTION writes both; \
+         nothing was built",
+        dir.display()
+    )]
+    NoKbuild { dir: PathBuf },
+
+    #[error(
+        "RUST_LIVEPATCH={} is not a rust-livepatch checkout (no scripts/build.sh and \
+         rust/livepatch/Kbuild.livepatch); nothing was built",
+        dir.display()
+    )]
+    NotACheckout { dir: PathBuf },
+
+    #[error(
+        "klp build needs the rust-livepatch checkout (its scripts/build.sh builds the patch); \
+         none found{}: set RUST_LIVEPATCH=/path/to/rust-livepatch; nothing was built",
+        if tried.is_empty() { String::new() } else {
+            format!(" (tried {})", tried.iter().map(|t| t.display().to_string())
+                .collect::<Vec<_>>().join(", "))
+        }
+    )]
+    NoCheckout { tried: Vec<PathBuf> },
+
+    #[error("cannot run {}: {reason}; nothing was built", script.display())]
+    Run { script: PathBuf, reason: String },
+
+    #[error(
+        "the build of {} failed ({status}; its output is above); nothing was checked or signed",
+        dir.display()
+    )]
+    Failed { dir: PathBuf, status: String },
+
+    #[error("the build's report is unreadable ({reason}); nothing was checked or signed")]
+    Report { reason: String },
+
+    #[error(
+        "{}'s Kbuild builds no module (obj-m += NAME.o); nothing was checked or signed",
+        dir.display()
+    )]
+    NoModules { dir: PathBuf },
+
+    #[error("{}", signature_refusals(refused))]
+    Signatures {
+        refused: Vec<(PathBuf, Vec<String>)>,
+    },
+
+    #[error("cannot sign {}: {reason}", file.display())]
+    Sign { file: PathBuf, reason: String },
+}
+
+fn signature_refusals(refused: &[(PathBuf, Vec<String>)]) -> String {
+    let mut s = String::new();
+    for (file, problems) in refused {
+        s += &format!(
+            "refusing {} (removed): its replacements' signatures do not match the kernel's BTF:\n",
+            file.display()
+        );
+        for p in problems {
+            s += &format!("  {p}\n");
+        }
+    }
+    s + "declare each replacement with its target's exact C signature (klp new FUNCTION writes \
+         it from BTF); nothing was signed"
+}
+
 /// Every way a `klp` command fails. The message of each variant is what the
 /// operator reads: it says what was done and what was not.
 #[derive(Debug, thiserror::Error)]
@@ -105,6 +179,10 @@ pub enum Error {
     /// `klp new`.
     #[error(transparent)]
     New(#[from] NewError),
+
+    /// `klp build`.
+    #[error(transparent)]
+    Build(#[from] BuildError),
 
     /// `klp post-link`: files it refused to convert, and why (each is left
     /// unchanged).
@@ -265,6 +343,7 @@ impl Error {
             | Error::ForcedUnfinished { .. }
             | Error::Io { .. }
             | Error::New(_)
+            | Error::Build(_)
             | Error::PostLinkRefused { .. }
             | Error::Json(_) => 1,
             Error::NotRoot { .. } => 3,

@@ -15,7 +15,11 @@ pub struct Check {
 }
 
 impl Check {
-    fn new(what: impl Into<String>, ok: Option<bool>, detail: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        what: impl Into<String>,
+        ok: Option<bool>,
+        detail: impl Into<String>,
+    ) -> Self {
         Check {
             what: what.into(),
             ok,

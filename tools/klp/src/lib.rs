@@ -21,12 +21,15 @@ pub mod klpsyms;
 pub mod kmsg;
 pub mod kofile;
 pub mod livepatch;
+pub mod modsign;
 pub mod postlink;
 pub mod scaffold;
+pub mod sigcheck;
 pub mod signature;
 pub mod sys;
 pub mod tasks;
 pub mod transition;
+pub mod tree;
 pub mod wait;
 
 #[cfg(test)]

@@ -63,6 +63,20 @@ fn run(cli: Cli) -> Result<()> {
             },
             out,
         ),
+        Command::Build(a) => commands::build(
+            &commands::BuildOptions {
+                dir: a.dir.clone().unwrap_or_else(|| ".".into()),
+                kdir: a.kdir.clone(),
+                kernel: a.kernel.clone(),
+                vmlinux_btf: a.vmlinux_btf.clone(),
+                btf_modules: a.btf_modules.clone(),
+                sign: a.sign.as_ref().map(|s| (s[0].clone(), s[1].clone())),
+                make_args: a.make_args.clone(),
+            },
+            &commands::BuildEnv::current(),
+            out,
+            &mut io::stderr(),
+        ),
         Command::PostLink { files } => commands::post_link(files, out),
         Command::Status { all, json } => commands::status(&ctx(None), *all, *json, out),
     }

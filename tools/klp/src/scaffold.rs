@@ -338,10 +338,16 @@ pub fn patch_source(p: &NewPatch<'_>) -> String {
         ),
     );
     s += "\n";
-    s += "#[livepatch::patch(\n";
-    s += &format!("    name = \"{}\",\n", p.name);
-    s += &format!("    description = \"Livepatch for {func}()\",\n");
-    s += "    license = \"GPL\"\n)]\nmod fix {\n";
+    // The module's name is its file's (`name = ...` may only repeat it).
+    let description = format!("description = \"Livepatch for {func}()\"");
+    let args = format!("{description}, license = \"GPL\"");
+    // rustfmt's `attr_fn_like_width`: arguments up to 70 columns on one line.
+    if args.len() <= 70 {
+        s += &format!("#[livepatch::patch({args})]\n");
+    } else {
+        s += &format!("#[livepatch::patch(\n    {description},\n    license = \"GPL\"\n)]\n");
+    }
+    s += "mod fix {\n";
     s += &use_line(m.uses_bindings, &m.ffi);
     s += &format!("    /// Replaces `{func}()`.\n");
     if !notes.is_empty() {
@@ -350,9 +356,18 @@ pub fn patch_source(p: &NewPatch<'_>) -> String {
             s += &doc("    /// ", n);
         }
     }
+    s += &doc(
+        "    // ",
+        &format!(
+            "SAFETY: the signature of `{}`, as the kernel's BTF ({}) gives it; `klp build` \
+             and `klp load` check it against BTF again.",
+            sig.prototype(),
+            p.btf_source
+        ),
+    );
     s += &match p.object {
-        None => "    #[livepatch]\n".to_string(),
-        Some(o) => format!("    #[livepatch(object = \"{o}\")]\n"),
+        None => "    #[unsafe(livepatch)]\n".to_string(),
+        Some(o) => format!("    #[unsafe(livepatch(object = \"{o}\"))]\n"),
     };
     let one_line = format!(
         "    unsafe extern \"C\" fn {func}({}){ret} {{",

@@ -239,3 +239,24 @@ fn real_module_btf() {
         }
     }
 }
+
+#[test]
+fn an_out_of_tree_module_has_its_own_distilled_base() {
+    // The module's `.BTF` is split over `.BTF.base`, not over the base
+    // passed in (which here has nothing in common with it).
+    let elf = elf_with_sections(&[
+        (".BTF.base", &fixture("base.btf")),
+        (".BTF", &fixture("module.btf")),
+    ]);
+    let mut other = BtfBuilder::new(false);
+    other.int("int", 4, true);
+    let other = Arc::new(Btf::parse(other.bytes()).unwrap());
+    let m = Btf::from_bytes(elf, Some(other)).unwrap();
+    let f = m.funcs_named("mod_show")[0];
+    let (params, _) = m.params(&m.get(f.target()).unwrap());
+    let seq = m.get(m.get(params[0].1).unwrap().target()).unwrap();
+    assert_eq!(seq.name, "seq_file");
+    // Raw BTF is read as it is.
+    let raw = Btf::from_bytes(fixture("module.btf"), Some(base())).unwrap();
+    assert_eq!(raw.funcs_named("mod_show").len(), 1);
+}

@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::fit::{self, Fit};
 use crate::klpsyms::{self, External};
 use crate::kofile::KoFile;
+use crate::sigcheck;
 use serde::Serialize;
 use std::io::Write;
 use std::path::Path;
@@ -33,12 +34,13 @@ pub fn info(ctx: &Ctx, path: &Path, json: bool, out: &mut dyn Write) -> Result<(
         reason,
     })?;
     let mut fit = fit::check(&ctx.sys, &ko);
-    let scan = std::fs::read(path)
-        .ok()
-        .and_then(|data| klpsyms::scan(&data).ok().flatten());
+    let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let scan = klpsyms::scan(&data).ok().flatten();
     if let Some(scan) = &scan {
         klpsyms::extend_fit(&ctx.sys, scan, &mut fit);
     }
+    fit.checks.extend(sigcheck::checks_against(&ctx.sys, &data));
+    fit.fits = fit.checks.iter().all(|c| c.ok != Some(false));
     let external = scan.as_ref().map(External::new);
     if json {
         return print_json(
@@ -167,6 +169,67 @@ mod tests {
             "cmdline_proc_show"
         );
         assert_eq!(v["fits"], false, "the symbol is missing from kallsyms");
+    }
+
+    #[test]
+    fn signatures_are_checked_against_the_running_kernel() {
+        use crate::declared::{self, Declared, RClass, RustType};
+        let ty = |class, size, spelling: &str| RustType {
+            class,
+            signed: false,
+            size,
+            pointee_class: None,
+            pointee_size: None,
+            spelling: spelling.into(),
+            name: spelling.into(),
+        };
+        let d = Declared {
+            object: "vmlinux".into(),
+            target: "do_nothing".into(),
+            sympos: 0,
+            replacement: "do_nothing".into(),
+            unchecked: false,
+            ret: ty(RClass::Void, 0, "()"),
+            params: vec![("x".into(), ty(RClass::Int, 4, "u32"))],
+        };
+        let fake = FakeRoot::new();
+        fake.write("proc/kallsyms", "0 T do_nothing\n");
+        let btf = std::fs::read(format!(
+            "{}/tests/fixtures/btf/base.btf",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        fake.add_file("sys/kernel/btf/vmlinux", &btf);
+        let ko = crate::testutil::klp_module_with(
+            &Modinfo::livepatch("lp"),
+            &vmlinux_fn("do_nothing"),
+            false,
+            Layout::Rust,
+            &[(declared::SECTION, &declared::write(&[d], false))],
+        );
+        let file = fake.add_file("lp.ko", &ko);
+        let k = FakeKernel::new(fake.root());
+        let (r, text) = capture(|out| info(&ctx(&fake, &k), &file, false, out));
+        r.unwrap();
+        assert!(text.contains("fits the running kernel: no\n"), "{text}");
+        assert!(
+            text.contains(
+                "  FAIL signature: do_nothing: parameter 1 `x`: the replacement has `u32` (4 \
+                 bytes, unsigned integer), the kernel's function has only 0 parameters\n"
+            ),
+            "{text}"
+        );
+        // A module without records (the C layout here) is said to be unchecked.
+        let file = sample(&fake);
+        let (r, text) = capture(|out| info(&ctx(&fake, &k), &file, false, out));
+        r.unwrap();
+        assert!(
+            text.contains(
+                "  ?    signatures: the module has no signature records (a C livepatch, or built \
+                 before klp checked signatures): not checked\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

@@ -57,6 +57,7 @@ pub fn load_file(
         }
         return Err(Error::AlreadyLoaded { name });
     }
+    crate::sigcheck::check_before_load(&ctx.sys, &data, out).map_err(refused)?;
 
     let mut log = KmsgCursor::at_end(&ctx.sys);
     if let Err(source) = ctx.kernel.load_module(&file, &params.join(" ")) {

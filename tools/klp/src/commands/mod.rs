@@ -1,5 +1,6 @@
 //! The `klp` commands. Each takes a [`Ctx`] and writes what it did to `out`.
 
+mod build;
 mod disable;
 mod force;
 mod info;
@@ -9,6 +10,7 @@ mod new;
 mod post_link;
 mod status;
 
+pub use build::{build, find_checkout, BuildEnv, BuildOptions};
 pub use disable::{disable, unload};
 pub use force::force;
 pub use info::info;

@@ -7,6 +7,7 @@ use crate::btf::{Btf, BtfError};
 use crate::error::{Error, NewError, Result};
 use crate::scaffold::{self, Bindings, NewPatch};
 use crate::signature::{lookup, Lookup};
+use crate::tree::Tree;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -48,21 +49,37 @@ pub fn new(root: &Path, o: &NewOptions, out: &mut dyn Write) -> Result<()> {
         .clone()
         .unwrap_or_else(|| scaffold::default_name(func));
     scaffold::check_name(&name).map_err(NewError::BadName)?;
-    let sys_btf = |file: &str| root.join("sys/kernel/btf").join(file);
-    let vmlinux_path = o.vmlinux_btf.clone().unwrap_or_else(|| sys_btf("vmlinux"));
-    // Messages and the generated comment name the default files as on the
-    // machine (`/sys/kernel/btf/...`), not under the test root.
-    let shown = |given: &Option<PathBuf>, file: &str| match given {
-        Some(p) => p.display().to_string(),
-        None => format!("/sys/kernel/btf/{file}"),
+    // Where each BTF comes from: the option, else the tree given with
+    // --kdir (the patch is built against it), else the running kernel.
+    // Messages and the generated comment name the running kernel's files as
+    // on the machine (`/sys/kernel/btf/...`), not under the test root.
+    let tree = o.kdir.as_ref().map(Tree::new);
+    let sys_btf = |file: &str| {
+        (
+            root.join("sys/kernel/btf").join(file),
+            format!("/sys/kernel/btf/{file}"),
+        )
+    };
+    let given = |p: &PathBuf| (p.clone(), p.display().to_string());
+    let (vmlinux_path, vmlinux_shown) = match (&o.vmlinux_btf, &tree) {
+        (Some(p), _) => given(p),
+        (None, Some(t)) if t.vmlinux().is_file() => given(&t.vmlinux()),
+        _ => sys_btf("vmlinux"),
     };
     let (btf, where_) = match &o.object {
         None => {
-            let path = o.btf.clone().unwrap_or(vmlinux_path);
-            (read_btf(&path, None)?, shown(&o.btf, "vmlinux"))
+            let (path, shown) = match &o.btf {
+                Some(p) => given(p),
+                None => (vmlinux_path, vmlinux_shown),
+            };
+            (read_btf(&path, None)?, shown)
         }
         Some(module) => {
-            let path = o.btf.clone().unwrap_or_else(|| sys_btf(module));
+            let in_tree = tree.as_ref().and_then(|t| t.module_ko(module));
+            let (path, shown) = match (&o.btf, &in_tree) {
+                (Some(p), _) | (None, Some(p)) => given(p),
+                (None, None) => sys_btf(module),
+            };
             if !path.exists() && o.btf.is_none() {
                 return Err(NewError::NoModuleBtf {
                     module: module.clone(),
@@ -71,7 +88,7 @@ pub fn new(root: &Path, o: &NewOptions, out: &mut dyn Write) -> Result<()> {
                 .into());
             }
             let base = Arc::new(read_btf(&vmlinux_path, None)?);
-            (read_btf(&path, Some(base))?, shown(&o.btf, module))
+            (read_btf(&path, Some(base))?, shown)
         }
     };
     let found = lookup(&btf, func).map_err(|reason| NewError::Lookup {
@@ -142,9 +159,9 @@ pub fn new(root: &Path, o: &NewOptions, out: &mut dyn Write) -> Result<()> {
     say!(out, "wrote {}", rs_path.display());
     say!(
         out,
-        "next: write the fix in {} (it does not build until you do), then build it against \
-         your kernel tree",
-        rs_path.display()
+        "next: write the fix in {} (it does not build until you do), then: klp build {}",
+        rs_path.display(),
+        dir.display()
     );
     Ok(())
 }
@@ -156,15 +173,7 @@ fn read_btf(path: &Path, base: Option<Arc<Btf>>) -> Result<Btf> {
         path: path.to_path_buf(),
         source,
     };
-    if data.starts_with(b"\x7fELF") {
-        Ok(Btf::from_elf(&data, base).map_err(fail)?)
-    } else {
-        match base {
-            None => Btf::parse(data),
-            Some(b) => Btf::parse_split(data, b),
-        }
-        .map_err(|e| fail(e).into())
-    }
+    Ok(Btf::from_bytes(data, base).map_err(fail)?)
 }
 
 /// At most this many definitions are listed.

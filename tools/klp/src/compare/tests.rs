@@ -270,6 +270,32 @@ fn wrong_struct_behind_a_pointer() {
 }
 
 #[test]
+fn a_rust_mirror_of_a_struct_is_named_in_rust_style() {
+    // The patch's own `#[repr(C)] struct SeqFile` standing for the kernel's.
+    let d = cmdline(
+        ptr("*mut SeqFile", RClass::Aggregate, 24),
+        void_ptr(),
+        c_int(),
+    );
+    assert_eq!(problems(&base(), &d), Vec::<String>::new());
+    // Its size still counts.
+    let d = cmdline(
+        ptr("*mut SeqFile", RClass::Aggregate, 16),
+        void_ptr(),
+        c_int(),
+    );
+    assert_eq!(
+        problems(&base(), &d),
+        [
+            "cmdline_proc_show: parameter 1 `m`: the replacement has `*mut SeqFile` (pointer), \
+          the kernel has `struct seq_file *` (pointer); `SeqFile` is 24 bytes in the kernel's \
+          BTF but 16 bytes in the bindings the replacement was built with: was it built for \
+          another kernel or configuration?"
+        ]
+    );
+}
+
+#[test]
 fn a_struct_where_the_kernel_has_void_pointer() {
     let d = cmdline(seq_file_ptr(), seq_file_ptr(), c_int());
     assert_eq!(

@@ -31,3 +31,42 @@ fn doc_lines_wrap_at_100_columns_outside_code_spans() {
     );
     assert!(out.lines().all(|l| l.len() <= 100));
 }
+
+#[test]
+fn the_patch_attribute_is_laid_out_as_rustfmt_does() {
+    use crate::signature::{CType, Class, Signature};
+    let sig = |name: &str| Signature {
+        name: name.into(),
+        params: vec![],
+        ret: CType {
+            c: "void".into(),
+            class: Class::Void,
+            size: None,
+            signed: false,
+            typedefs: vec![],
+            tag: None,
+            pointee: None,
+        },
+        variadic: false,
+    };
+    let text = |name: &str| {
+        patch_source(&NewPatch {
+            name: "fix",
+            object: None,
+            sig: &sig(name),
+            btf_source: "/sys/kernel/btf/vmlinux",
+            source: "?",
+            bindings: &Bindings::Unknown,
+        })
+    };
+    // 70 columns of arguments fit on the line; 71 do not.
+    let f = "f".repeat(21);
+    assert!(text(&f).contains(&format!(
+        "\n#[livepatch::patch(description = \"Livepatch for {f}()\", license = \"GPL\")]\n"
+    )));
+    let g = "g".repeat(22);
+    assert!(text(&g).contains(&format!(
+        "\n#[livepatch::patch(\n    description = \"Livepatch for {g}()\",\n    license = \
+         \"GPL\"\n)]\n"
+    )));
+}

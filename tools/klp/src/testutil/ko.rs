@@ -154,7 +154,25 @@ pub fn klp_module(
     replace: bool,
     layout: Layout,
 ) -> Vec<u8> {
+    klp_module_with(modinfo, objects, replace, layout, &[])
+}
+
+/// [`klp_module`] with more (non-allocated) sections, e.g. signature
+/// records.
+pub fn klp_module_with(
+    modinfo: &Modinfo,
+    objects: &[KoObject],
+    replace: bool,
+    layout: Layout,
+    sections: &[(&str, &[u8])],
+) -> Vec<u8> {
     let mut ko = Ko::new(modinfo);
+    for (name, bytes) in sections {
+        let id = ko
+            .obj
+            .add_section(vec![], name.as_bytes().to_vec(), SectionKind::Other);
+        ko.obj.append_section_data(id, bytes, 1);
+    }
     let nfuncs: Vec<usize> = objects.iter().map(|o| o.funcs.len() + 1).collect();
     let funcs_len = nfuncs.iter().sum::<usize>() * FUNC_SIZE;
     let objs_len = (objects.len() + 1) * OBJ_SIZE;

@@ -11,5 +11,6 @@ pub use fake_kernel::FakeKernel;
 pub use fake_root::{FakePatch, FakeRoot};
 pub use klp_ko::{Decl, In, KlpKo, MarkerAt, Ref};
 pub use ko::{
-    klp_module, livepatch_ko, vermagic, vmlinux_fn, Ko, KoFunc, KoObject, Layout, Modinfo, RELEASE,
+    klp_module, klp_module_with, livepatch_ko, vermagic, vmlinux_fn, Ko, KoFunc, KoObject, Layout,
+    Modinfo, RELEASE,
 };

@@ -2,8 +2,8 @@ use super::super::test_ctx::{capture, ctx};
 use super::*;
 use crate::tasks::TaskState::In;
 use crate::testutil::{
-    klp_module, livepatch_ko, vmlinux_fn, FakeKernel, FakePatch, FakeRoot, Ko, Layout, Modinfo,
-    RELEASE,
+    klp_module, klp_module_with, livepatch_ko, vmlinux_fn, FakeKernel, FakePatch, FakeRoot, Ko,
+    Layout, Modinfo, RELEASE,
 };
 use crate::transition::Transition::Unpatched;
 
@@ -152,7 +152,13 @@ fn load_all_goes_on_past_failures_in_name_order() {
         lines[1].starts_with("lp: already loaded, skipped"),
         "{text}"
     );
-    assert!(lines[2].starts_with("new: loaded from"), "{text}");
+    // A module without signature records (synthetic, as a C one) is said
+    // to be unchecked, and loads.
+    assert!(
+        lines[2].starts_with("signatures: the module has no signature records"),
+        "{text}"
+    );
+    assert!(lines[3].starts_with("new: loaded from"), "{text}");
     assert_eq!(k.calls(), ["load"]);
 }
 
@@ -247,5 +253,124 @@ fn a_transition_undone_during_the_load() {
     assert_eq!(
         err.to_string(),
         "lp was loaded but lp disappeared before its transition finished (it was disabled)"
+    );
+}
+
+/// A livepatch of vmlinux's `cmdline_proc_show` whose record declares `v`
+/// as `v`; the kernel (the BTF fixture) has `void *`.
+fn cmdline_patch(v: crate::declared::RustType) -> Vec<u8> {
+    use crate::declared::{self, Declared, RClass, RustType};
+    let ptr = |spelling: &str, class, size| RustType {
+        class: RClass::Pointer,
+        signed: false,
+        size: 8,
+        pointee_class: Some(class),
+        pointee_size: Some(size),
+        spelling: spelling.into(),
+        name: spelling.rsplit(['*', ' ', ':']).next().unwrap().into(),
+    };
+    let d = Declared {
+        object: "vmlinux".into(),
+        target: "cmdline_proc_show".into(),
+        sympos: 0,
+        replacement: "cmdline_proc_show".into(),
+        unchecked: false,
+        ret: RustType {
+            class: RClass::Int,
+            signed: true,
+            size: 4,
+            pointee_class: None,
+            pointee_size: None,
+            spelling: "c_int".into(),
+            name: "c_int".into(),
+        },
+        params: vec![
+            (
+                "m".into(),
+                ptr("*mut bindings::seq_file", RClass::Aggregate, 24),
+            ),
+            ("v".into(), v),
+        ],
+    };
+    klp_module_with(
+        &Modinfo::livepatch("lp"),
+        &vmlinux_fn("cmdline_proc_show"),
+        false,
+        Layout::Rust,
+        &[(declared::SECTION, &declared::write(&[d], false))],
+    )
+}
+
+fn with_kernel_btf(fake: &FakeRoot) {
+    let btf = std::fs::read(format!(
+        "{}/tests/fixtures/btf/base.btf",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    fake.add_file("sys/kernel/btf/vmlinux", &btf);
+}
+
+#[test]
+fn refuses_a_signature_the_running_kernel_does_not_have() {
+    use crate::declared::{RClass, RustType};
+    let fake = FakeRoot::new();
+    with_kernel_btf(&fake);
+    let u64_ = RustType {
+        class: RClass::Int,
+        signed: false,
+        size: 8,
+        pointee_class: None,
+        pointee_size: None,
+        spelling: "u64".into(),
+        name: "u64".into(),
+    };
+    let file = fake.add_file("lp.ko", &cmdline_patch(u64_));
+    let k = FakeKernel::new(fake.root());
+    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    let err = r.unwrap_err();
+    assert_eq!(err.exit_code(), 6);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "refusing {}: a replacement's signature does not match the running kernel's BTF: \
+             cmdline_proc_show: parameter 2 `v`: the replacement has `u64` (8 bytes, unsigned \
+             integer), the kernel has `void *` (pointer); nothing was loaded",
+            file.display()
+        )
+    );
+    assert!(k.calls().is_empty());
+}
+
+#[test]
+fn loads_a_matching_signature_and_says_what_it_could_not_check() {
+    use crate::declared::{RClass, RustType};
+    let void_ptr = RustType {
+        class: RClass::Pointer,
+        signed: false,
+        size: 8,
+        pointee_class: Some(RClass::Void),
+        pointee_size: Some(1),
+        spelling: "*mut c_void".into(),
+        name: "c_void".into(),
+    };
+    let fake = FakeRoot::new();
+    with_kernel_btf(&fake);
+    let file = fake.add_file("lp.ko", &cmdline_patch(void_ptr.clone()));
+    let k = kernel_loading(&fake, FakePatch::new("lp"));
+    let (r, text) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    assert_eq!(r.unwrap(), Loaded::Loaded("lp".into()));
+    assert!(!text.contains("signature"), "{text}");
+    // Without BTF in the kernel: loaded, with a line saying so.
+    let fake = FakeRoot::new();
+    let file = fake.add_file("lp.ko", &cmdline_patch(void_ptr));
+    let k = kernel_loading(&fake, FakePatch::new("lp"));
+    let (r, text) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    assert_eq!(r.unwrap(), Loaded::Loaded("lp".into()));
+    assert!(
+        text.starts_with(
+            "signature: cmdline_proc_show: not checked: the running kernel has no BTF \
+             (/sys/kernel/btf/vmlinux: CONFIG_DEBUG_INFO_BTF)\n"
+        ),
+        "{text}"
     );
 }

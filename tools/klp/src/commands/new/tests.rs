@@ -47,7 +47,7 @@ fn golden(o: &NewOptions, file: &str) {
         text,
         format!(
             "{}\nwrote {d}/Kbuild\nwrote {d}/{name}.rs\nnext: write the fix in {d}/{name}.rs \
-             (it does not build until you do), then build it against your kernel tree\n",
+             (it does not build until you do), then: klp build {d}\n",
             text.lines().next().unwrap(),
             d = dir.display()
         )
@@ -201,7 +201,7 @@ fn a_module_without_btf() {
     };
     let e = run(root.path(), &o).0.unwrap_err().to_string();
     assert!(e.starts_with("no BTF for module nfsd: "), "{e}");
-    assert!(e.contains("sys/kernel/btf/nfsd does not exist (the kernel shows a module's BTF while it is loaded: load it, or pass --btf with its .ko); nothing was written"), "{e}");
+    assert!(e.contains("sys/kernel/btf/nfsd does not exist (the kernel shows a module's BTF while it is loaded: load it, pass --btf with its .ko, or --kdir a tree that built it); nothing was written"), "{e}");
 }
 
 #[test]
@@ -226,7 +226,7 @@ fn btf_from_elf_files() {
     let rs = std::fs::read_to_string(dir.join("fix_mod_show.rs")).unwrap();
     assert!(rs.contains(&format!("from {}:", ko.display())), "{rs}");
     assert!(
-        rs.contains("    #[livepatch(object = \"testmod\")]\n"),
+        rs.contains("    #[unsafe(livepatch(object = \"testmod\"))]\n"),
         "{rs}"
     );
 }
@@ -303,6 +303,47 @@ fn definitions_found_in_a_source_tree() {
     let rs = std::fs::read_to_string(dir.join("fix_cmdline_proc_show.rs")).unwrap();
     assert!(
         rs.contains("//! Source: fs/proc/cmdline.c:4, fs/proc/other.c:8 (found by searching"),
+        "{rs}"
+    );
+}
+
+#[test]
+fn btf_from_the_build_tree() {
+    // --kdir: the tree's vmlinux and the module's .ko (modules.order), not
+    // the running kernel's (which has no testmod here).
+    let root = root();
+    let kdir = root.path().join("kdir");
+    std::fs::create_dir_all(kdir.join("drivers")).unwrap();
+    let base = std::fs::read(fixture("btf/base.btf")).unwrap();
+    std::fs::write(kdir.join("vmlinux"), elf_with_sections(&[(".BTF", &base)])).unwrap();
+    let module = std::fs::read(fixture("btf/module.btf")).unwrap();
+    let ko = kdir.join("drivers/test-mod.ko");
+    std::fs::write(&ko, elf_with_sections(&[(".BTF", &module)])).unwrap();
+    std::fs::write(kdir.join("modules.order"), "drivers/test-mod.o\n").unwrap();
+    std::fs::create_dir_all(kdir.join("rust/bindings")).unwrap();
+    std::fs::write(kdir.join("rust/bindings/bindings_generated.rs"), "").unwrap();
+    std::fs::remove_file(root.path().join("sys/kernel/btf/testmod")).unwrap();
+    let dir = root.path().join("out");
+    let o = NewOptions {
+        object: Some("test_mod".into()),
+        kdir: Some(kdir.clone()),
+        ..opts("mod_show", &dir)
+    };
+    let (r, text) = run(root.path(), &o);
+    r.unwrap();
+    assert!(text.starts_with("int mod_show(struct seq_file *m, struct mod_state *st)\n"));
+    let rs = std::fs::read_to_string(dir.join("fix_mod_show.rs")).unwrap();
+    assert!(rs.contains(&format!("BTF ({})", ko.display())), "{rs}");
+    // vmlinux's function, from the tree's vmlinux.
+    let dir = root.path().join("out2");
+    let o = NewOptions {
+        kdir: Some(kdir.clone()),
+        ..opts("do_nothing", &dir)
+    };
+    run(root.path(), &o).0.unwrap();
+    let rs = std::fs::read_to_string(dir.join("fix_do_nothing.rs")).unwrap();
+    assert!(
+        rs.contains(&format!("from {}:", kdir.join("vmlinux").display())),
         "{rs}"
     );
 }
