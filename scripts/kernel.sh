@@ -7,7 +7,9 @@
 #   kernel.sh dir     print the build directory (no build)
 #
 # KERNEL_FLAVOUR=debug adds kernel/debug.config (KASAN, lockdep, kmemleak...)
-# and has its own cache directory.
+# and has its own cache directory. KERNEL_FLAVOUR=rust-fentry is the same
+# config built by rustc >= 1.98 with KRUSTFLAGS=-Zinstrument-mcount=fentry in
+# a sid root (scripts/lib/rust-fentry.sh), its Rust functions ftrace sites.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
@@ -19,21 +21,33 @@ frags=("$top/kernel/test-kernel.config")
 case "$flavour" in
 test-kernel) ;;
 debug) frags+=("$top/kernel/debug.config") ;;
-*) die "unknown KERNEL_FLAVOUR=$flavour (test-kernel or debug)" ;;
+rust-fentry)
+	. "$here/lib/debian.sh"
+	. "$here/lib/rust-fentry.sh"
+	;;
+*) die "unknown KERNEL_FLAVOUR=$flavour (test-kernel, debug or rust-fentry)" ;;
 esac
 [ -s "$KSRC_VERSION_FILE" ] || die "kernel source not fetched: run scripts/setup.sh"
 
 src=$CACHE/src/linux-source-$KVER
 pkgver=$(cat "$KSRC_VERSION_FILE")
 
+toolchain() {
+	if [ "$flavour" = rust-fentry ]; then
+		rust_fentry_toolchain
+		return
+	fi
+	/usr/bin/rustc --version
+	clang-19 --version | head -n1
+	"$BINDGEN" --version
+	pahole --version
+}
+
 key() {
 	{
 		echo "$pkgver"
 		cat "${frags[@]}"
-		/usr/bin/rustc --version
-		clang-19 --version | head -n1
-		"$BINDGEN" --version
-		pahole --version
+		toolchain
 	} | sha256sum | cut -c1-12
 }
 out=$CACHE/kernel/$pkgver-$flavour-$(key)
@@ -61,7 +75,15 @@ configure() {
 	[ "$missing" = 0 ] || die "the kernel configuration lacks options of ${frags[*]} (see above)"
 }
 
-kmake() { make -s -C "$src" O="$out" "${KMAKE_ARGS[@]}" "$@"; }
+kmake() {
+	if [ "$flavour" = rust-fentry ]; then
+		local args
+		mapfile -t args < <(rust_fentry_kmake_args)
+		rust_fentry_run make -s -C "$src" O="$out" "${args[@]}" "$@"
+	else
+		make -s -C "$src" O="$out" "${KMAKE_ARGS[@]}" "$@"
+	fi
+}
 
 build() {
 	[ -f "$out/.rust-livepatch-built" ] && return 0
@@ -76,12 +98,13 @@ build() {
 	[ -f "$out/.config" ] || configure
 	kmake rustavailable >/dev/null || die "the kernel does not accept this Rust toolchain"
 	kmake -j"$(nproc)" bzImage modules
-	log "test kernel built in $((SECONDS - t0)) s"
+	log "$flavour kernel built in $((SECONDS - t0)) s"
+	echo "$((SECONDS - t0))" >"$out/.build-seconds"
 	touch "$out/.rust-livepatch-built"
 }
 
 case "$cmd" in
 build) build; echo "$out" ;;
 dir) echo "$out" ;;
-*) die "usage: [KERNEL_FLAVOUR=debug] kernel.sh build|dir" ;;
+*) die "usage: [KERNEL_FLAVOUR=debug|rust-fentry] kernel.sh build|dir" ;;
 esac
