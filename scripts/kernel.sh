@@ -92,6 +92,8 @@ build() {
 	build_lock
 	[ -f "$out/.rust-livepatch-built" ] && return 0
 	unpack
+	# The variant's source: a copy with the kernel-side change it needs.
+	[ "$flavour" = rust-fentry ] && src=$(rust_fentry_source "$src")
 	mkdir -p "$out"
 	log "building the $flavour kernel $pkgver in $out (5 to 15 minutes on 2 cores)"
 	local t0=$SECONDS

@@ -109,6 +109,51 @@ rust_fentry_run() {
 		debian_in_chroot "$root" "$@"
 }
 
+# The kernel side: rustc accepts -Zinstrument-mcount=fentry only for a
+# target whose spec says `supports-fentry` (its builtin x86_64 Linux targets
+# do); the kernel's x86_64 target is the JSON spec scripts/target.json that
+# scripts/generate_rust_target.rs writes, without that key (Linux 7.2), and
+# every Rust object fails with "error: fentry instrumentation is not
+# supported for this target". The variant builds from a copy of the source
+# whose generator adds the key. RUST_FENTRY_SOURCE_EDIT names the edit in
+# the cache key.
+RUST_FENTRY_SOURCE_EDIT="generate_rust_target.rs: x86_64 supports-fentry (1)"
+
+# rust_fentry_source SRC: print the variant's source tree, made once from
+# SRC (unpacked, unchanged): a copy made of hard links ($SRC-rust-fentry,
+# no space taken) in which only scripts/generate_rust_target.rs is a new
+# file, with `ts.push("supports-fentry", true);` in the x86_64 branch. The
+# original tree is left as it was (checked).
+rust_fentry_source() {
+	local src=$1 dst gen before
+	dst=$src-rust-fentry
+	gen=scripts/generate_rust_target.rs
+	if [ -f "$dst/.rust-fentry-source" ] && [ "$(cat "$dst/.rust-fentry-source")" = "$RUST_FENTRY_SOURCE_EDIT $(stat -c %i "$src/Makefile")" ]; then
+		echo "$dst"
+		return 0
+	fi
+	before=$(sha256sum <"$src/$gen")
+	rm -rf "$dst"
+	cp -al "$src" "$dst"
+	# A new file, not an edit in place: the hard link to $src's stays.
+	awk '
+		{ print }
+		/ts\.push\("supported-sanitizers", \["kcfi", "kernel-address"\]\);/ && !done {
+			match($0, /^[ \t]*/)
+			print substr($0, 1, RLENGTH) "// rust-livepatch: Rust functions as ftrace sites (-Zinstrument-mcount=fentry)."
+			print substr($0, 1, RLENGTH) "ts.push(\"supports-fentry\", true);"
+			done = 1
+		}
+	' "$src/$gen" >"$dst/$gen.new"
+	rm -f "$dst/$gen"
+	mv "$dst/$gen.new" "$dst/$gen"
+	grep -q '"supports-fentry", true' "$dst/$gen" ||
+		die "cannot add supports-fentry to $dst/$gen: the x86_64 branch of the generator changed (look for its supported-sanitizers line)"
+	[ "$(sha256sum <"$src/$gen")" = "$before" ] || die "internal error: $src/$gen changed"
+	echo "$RUST_FENTRY_SOURCE_EDIT $(stat -c %i "$src/Makefile")" >"$dst/.rust-fentry-source"
+	echo "$dst"
+}
+
 # rust_fentry_toolchain: what the kernel's cache key holds for this variant:
 # the root (named by the toolchain versions apt offers), those versions and
 # the flags. Builds nothing.
@@ -116,6 +161,7 @@ rust_fentry_toolchain() {
 	basename "$(rust_fentry_root_dir)"
 	rust_fentry_versions
 	echo "KRUSTFLAGS=$RUST_FENTRY_FLAGS LLVM=-$RUST_FENTRY_LLVM"
+	echo "$RUST_FENTRY_SOURCE_EDIT"
 }
 
 # rust_fentry_kmake_args: the make variables of every build against the
