@@ -55,5 +55,5 @@ make -C "$KDIR" M="$moddir" "${args[@]}" RUST_LIVEPATCH="$top" LIVEPATCH_MACROS=
 # *_unconverted test modules stand for one that skipped it.
 [ "${1:-}" = clean ] && exit 0
 "${HOST_CARGO:-cargo}" build --quiet --release --locked -p klp --manifest-path "$top/Cargo.toml"
-mapfile -t kos < <(sed -n 's/\.o$/.ko/p' "$top/modules.order" | grep -v '_unconverted\.ko$')
-[ "${#kos[@]}" = 0 ] || (cd "$top" && "$top/target/release/klp" post-link "${kos[@]}")
+mapfile -t kos < <(sed -n 's/\.o$/.ko/p' "$moddir/modules.order" | grep -v '_unconverted\.ko$')
+[ "${#kos[@]}" = 0 ] || (cd "$moddir" && "$top/target/release/klp" post-link "${kos[@]}")

@@ -368,7 +368,16 @@ fn target_value(meta: &ParseNestedMeta<'_>) -> syn::Result<Target> {
 /// A Rust target has one symbol: not a generic instance, not a function of
 /// the patch itself.
 fn check_target_path(path: &syn::ExprPath) -> syn::Result<()> {
-    if let Some(seg) = path.path.segments.iter().find(|s| !s.arguments.is_none()) {
+    // In `<T as Trait<A>>::f`, `Trait<A>` names the impl; what follows the
+    // trait, and a path without `<... as ...>`, is the function and its type.
+    let skip = path.qself.as_ref().map_or(0, |q| q.position);
+    if let Some(seg) = path
+        .path
+        .segments
+        .iter()
+        .skip(skip)
+        .find(|s| !s.arguments.is_none())
+    {
         return Err(syn::Error::new_spanned(
             &seg.arguments,
             "a generic Rust function cannot be a livepatch target: each instance is compiled \

@@ -1141,6 +1141,17 @@ mod tests {
             fn g(x: u32) -> u32 { x }
         }})
         .contains("generic Rust function"));
+        // The trait's arguments name the impl: not a generic function.
+        assert!(bad(quote! { mod f {
+            #[unsafe(livepatch(target = <kernel::error::Error as core::convert::From<kernel::alloc::AllocError>>::from))]
+            fn from(e: kernel::alloc::AllocError) -> kernel::error::Error { todo!() }
+        }})
+        .is_empty());
+        assert!(bad(quote! { mod f {
+            #[unsafe(livepatch(target = <kernel::alloc::KVec<u8>>::push::<u8>))]
+            fn push() {}
+        }})
+        .contains("generic Rust function"));
         assert!(bad(quote! { mod f {
             #[unsafe(livepatch(target = crate::g))]
             fn g(x: u32) -> u32 { x }
