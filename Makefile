@@ -10,6 +10,8 @@
 #   make check-debug  the QEMU suite again on the debug kernel (KASAN, lockdep,
 #                     kmemleak...), then the soak
 #   make soak         load/replace/unload cycles on the debug kernel, kmemleak
+#   make check-rust-targets  Rust functions as targets: the rust-fentry kernel
+#                     (rustc 1.98, -Zinstrument-mcount=fentry), the QEMU suite
 #   make print-kdir   the kernel build tree in use
 #
 # KDIR defaults to the test kernel cached outside the checkout (built on first
@@ -24,6 +26,7 @@ export KDIR
 SCRIPTS := $(CURDIR)/scripts
 
 .PHONY: all setup run check check-host check-build-fail check-qemu check-selftests check-debug soak bench print-kdir clean
+.PHONY: check-rust-targets
 # klp (tools/klp), a host program the QEMU tests also run in the guest: built
 # with the cargo on PATH (rustup's), like the host tests.
 HOST_CARGO ?= cargo
@@ -60,6 +63,12 @@ check-debug: setup
 
 soak: setup
 	$(SCRIPTS)/check-debug.sh soak
+
+# Rust functions as livepatch targets, on the kernel built by rustc >= 1.98
+# with -Zinstrument-mcount=fentry (its own cached build, in a sid root): the
+# whole QEMU suite there, the Rust-target tests required.
+check-rust-targets: setup
+	$(SCRIPTS)/rust-fentry.sh check
 
 # Rust vs C livepatch: call overhead, transition latency, size, build time.
 bench: all

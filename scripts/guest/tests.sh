@@ -11,6 +11,8 @@ done
 
 say "KTAP version 1"
 say "1..$(echo $TESTS | wc -w)"
+# Why some tests did not register on this kernel (a tests.d file says).
+[ -n "${NOTES:-}" ] && printf '%s' "$NOTES" >"$OUT"
 n=0
 for t in $TESTS; do
 	n=$((n + 1))
