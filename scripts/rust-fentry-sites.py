@@ -84,14 +84,21 @@ def vmlinux(path, system_map):
     sec = next(s for s in elf.sections
                if s["addr"] <= start < s["addr"] + s["size"] and s["type"] != 8)
     raw = elf.data[sec["offset"] + start - sec["addr"]:sec["offset"] + stop - sec["addr"]]
-    sites = set()
+    # The start address of the function each entry is in. Several symbols
+    # may share one address (aliases: LLVM merges identical Rust functions):
+    # they are one function, one site.
+    site_addrs = set()
     for (addr,) in struct.iter_unpack("<Q", raw):
         i = bisect.bisect_right(starts, addr) - 1
         if i >= 0:
-            sites.add(funcs[i][1])
+            site_addrs.add(starts[i])
     rust = {n for _, n in funcs if n.startswith("_R")}
-    report("vmlinux", rust, {n for n in sites if n.startswith("_R")})
-    print(f"vmlinux: {len(sites)} ftrace sites in all ({len(raw) // 8} __mcount_loc entries)")
+    sites = {n for a, n in funcs if a in site_addrs}
+    report("vmlinux", rust, sites)
+    rust_addrs = {a for a, n in funcs if n.startswith("_R")}
+    print(f"vmlinux: {len(rust_addrs)} distinct Rust function addresses, "
+          f"{len(rust_addrs & site_addrs)} ftrace sites; {len(site_addrs)} sites in all "
+          f"({len(raw) // 8} __mcount_loc entries)")
 
 
 def module(path):
