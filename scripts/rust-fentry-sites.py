@@ -107,17 +107,18 @@ def module(path):
     funcs = [(shndx, value, size, name) for name, shndx, value, size, typ in syms if typ == 2]
     rust = {name for _, _, _, name in funcs if name.startswith("_R")}
     rela = elf.section(".rela__mcount_loc")
-    sites = set()
+    # (section, offset) of the functions with a site; aliases share one.
+    site_at = set()
     if rela is not None:
-        symtab = elf.sections[rela["link"]]
         for i in range(rela["size"] // 24):
             _, info, addend = struct.unpack_from("<QQq", elf.data, rela["offset"] + i * 24)
-            name, shndx, value, _, _ = syms[info >> 32]
+            _, shndx, value, _, _ = syms[info >> 32]
             target = value + addend
-            for fs, fv, fsz, fname in funcs:
+            for fs, fv, fsz, _ in funcs:
                 if fs == shndx and fv <= target < fv + max(fsz, 1):
-                    sites.add(fname)
+                    site_at.add((fs, fv))
                     break
+    sites = {name for fs, fv, _, name in funcs if (fs, fv) in site_at}
     report(path.rsplit("/", 1)[-1], rust, sites)
     return len(rust), len(rust & sites)
 
