@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # rust-livepatch: Linux kernel livepatches written in Rust.
 #
-#   make setup        install the toolchain, QEMU, kernel sources (idempotent)
-#   make              build the Rust livepatch modules against KDIR
+#   make setup        install the toolchain, QEMU, kernel sources (idempotent;
+#                     the other targets run it only when something is missing)
+#   make              build the Rust livepatch modules against the kernel
 #   make run          boot the test kernel, load the sample, show /proc/cmdline
 #   make check        host tests, build-fail cases, then QEMU tests against
 #                     the real kernel, then the kernel's livepatch
@@ -14,35 +15,40 @@
 #                     (rustc 1.98, -Zinstrument-mcount=fentry), the QEMU suite
 #   make print-kdir   the kernel build tree in use
 #
-# KDIR defaults to the test kernel cached outside the checkout (built on first
-# use); KDIR=/path builds against your own CONFIG_RUST + CONFIG_LIVEPATCH tree.
+# The kernel (scripts/lib/kernel.sh): KERNEL=test (default; the test kernel,
+# cached outside the checkout and built on first use), KERNEL=debug, or
+# KDIR=/path for your own CONFIG_RUST + CONFIG_LIVEPATCH build tree.
 
 # When Kbuild reads this directory (make -C $KDIR M=...), it uses Kbuild.
 ifneq ($(KERNELRELEASE),)
 include $(src)/Kbuild
 else
 
-export KDIR
+export KDIR KERNEL
 SCRIPTS := $(CURDIR)/scripts
 
-.PHONY: all setup run check check-host check-build-fail check-qemu check-selftests check-debug soak bench print-kdir clean
+.PHONY: all setup setup-if-needed run check check-host check-build-fail check-qemu check-selftests check-debug soak bench print-kdir clean
 .PHONY: check-rust-targets
 # klp (tools/klp), a host program the QEMU tests also run in the guest: built
 # with the cargo on PATH (rustup's), like the host tests.
 HOST_CARGO ?= cargo
-all: setup
+all: setup-if-needed
 	$(SCRIPTS)/build.sh
 	$(HOST_CARGO) build --release --locked -p klp --manifest-path $(CURDIR)/Cargo.toml
 
 setup:
 	$(SCRIPTS)/setup.sh
 
+# No apt, no dpkg on a machine set up by this version of setup.sh.
+setup-if-needed:
+	@$(SCRIPTS)/setup.sh --if-needed
+
 run: all
 	$(SCRIPTS)/qemu-run.sh sample
 
 check: check-host check-build-fail check-qemu check-selftests
 
-check-host: setup
+check-host: setup-if-needed
 	$(SCRIPTS)/check-host.sh
 
 # Modules that must not build (tests/build-fail): types against the
@@ -57,17 +63,17 @@ check-qemu: all
 check-selftests: all
 	$(SCRIPTS)/selftests.sh
 
-# The debug kernel has its own KDIR: these build the modules against it.
-check-debug: setup
+# KERNEL=debug: these build the modules against it.
+check-debug: setup-if-needed
 	$(SCRIPTS)/check-debug.sh
 
-soak: setup
+soak: setup-if-needed
 	$(SCRIPTS)/check-debug.sh soak
 
 # Rust functions as livepatch targets, on the kernel built by rustc >= 1.98
 # with -Zinstrument-mcount=fentry (its own cached build, in a sid root): the
 # whole QEMU suite there, the Rust-target tests required.
-check-rust-targets: setup
+check-rust-targets: setup-if-needed
 	$(SCRIPTS)/rust-fentry.sh check
 
 # Rust vs C livepatch: call overhead, transition latency, size, build time.
@@ -75,7 +81,7 @@ bench: all
 	$(SCRIPTS)/bench.sh
 
 print-kdir:
-	@if [ -n "$(KDIR)" ]; then echo "$(KDIR)"; else $(SCRIPTS)/kernel.sh dir; fi
+	@$(SCRIPTS)/kernel.sh dir
 
 clean:
 	-$(SCRIPTS)/build.sh clean

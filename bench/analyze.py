@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Figures of `make bench` (scripts/bench.sh): parses the guest's results and
-the host's build times, measures module sizes, writes latest.json, latest.md
-and call-overhead.png into the results directory, prints the markdown."""
+the host's build times, measures module sizes, writes latest.json and
+call-overhead.png into the results directory, the README's table from them
+(bench/report.py), and prints it."""
 
 import argparse
 import datetime
@@ -12,6 +13,13 @@ import re
 import statistics
 import subprocess
 import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "scripts"))
+import benchstats  # noqa: E402
+import report  # noqa: E402
+from ko_crate_check import crate_functions  # noqa: E402
 
 
 def median(xs):
@@ -26,40 +34,42 @@ def ratio(a, b):
 
 def parse_guest(path):
     calls = {}      # label -> [ns per call per round]
+    by_cycle = {}   # (label, cycle) -> [ns per call per round]
     states = {}     # label -> set of bench_target_fn(0) values
-    polls = {}      # (tasks, flavour) -> [(load_us, poll_us)]
+    polls = {}      # (tasks, rep, flavour) -> (load_us, poll_us)
     kmsg = []
     errors = []
-    clock = None
-    done = False
+    clock = {}      # phase -> clocksource
+    done = set()    # phases that finished
     for line in open(path, errors="replace"):
         line = line.rstrip("\n")
         f = line.split()
         if not f:
             continue
-        if f[0] == "calls" and len(f) == 4:
-            if f[2] == "ps":
-                calls.setdefault(f[1], []).append(int(f[3]) / 1000.0)
-            elif f[2] == "state":
-                states.setdefault(f[1], set()).add(int(f[3]))
-        elif f[0] == "trans" and len(f) == 7:
-            polls.setdefault((int(f[1]), f[2]), []).append((int(f[4]), int(f[6])))
+        if f[0] == "calls" and len(f) == 5:
+            if f[3] == "ps":
+                calls.setdefault(f[1], []).append(int(f[4]) / 1000.0)
+                by_cycle.setdefault((f[1], int(f[2])), []).append(int(f[4]) / 1000.0)
+            elif f[3] == "state":
+                states.setdefault(f[1], set()).add(int(f[4]))
+        elif f[0] == "trans" and len(f) == 8:
+            polls[(int(f[1]), int(f[2]), f[3])] = (int(f[5]), int(f[7]))
         elif f[0] == "kmsg":
             kmsg.append(line[5:])
-        elif f[0] == "clocksource" and len(f) == 2:
-            clock = f[1]
+        elif f[0] == "clocksource" and len(f) == 3:
+            clock[f[1]] = f[2]
         elif f[0] == "error":
             errors.append(line[6:])
-        elif line == "# END rust-livepatch bench":
-            done = True
-    return calls, states, polls, kmsg, errors, clock, done
+        elif line.startswith("# END rust-livepatch bench "):
+            done.add(line.split()[-1])
+    return calls, by_cycle, states, polls, kmsg, errors, clock, done
 
 
 TS = re.compile(r"^\[\s*(\d+\.\d+)\]\s*(.*)$")
 
 
 def parse_kmsg(kmsg):
-    """Per (tasks, flavour): kernel-clock µs from the "bench: load" mark
+    """Per (tasks, rep, flavour): kernel-clock µs from the "bench: load" mark
     (written just before finit_module) to "starting patching transition"
     (module loaded, patch initialised) and to "patching complete" (the
     transition ended: `transition` reads 0 from then on)."""
@@ -70,9 +80,9 @@ def parse_kmsg(kmsg):
         if not m:
             continue
         t, msg = float(m.group(1)), m.group(2)
-        mm = re.search(r"bench: trans (\d+) (\w+)$", msg)
+        mm = re.search(r"bench: trans (\d+) (\d+) (\w+)$", msg)
         if mm:
-            cur = {"key": (int(mm.group(1)), mm.group(2))}
+            cur = {"key": (int(mm.group(1)), int(mm.group(2)), mm.group(3))}
             continue
         if cur is None:
             continue
@@ -81,9 +91,8 @@ def parse_kmsg(kmsg):
         elif "starting patching transition" in msg and "t0" in cur:
             cur["start"] = t
         elif "patching complete" in msg and "t0" in cur and "start" in cur:
-            out.setdefault(cur["key"], []).append(
-                {"start_us": round((cur["start"] - cur["t0"]) * 1e6),
-                 "complete_us": round((t - cur["t0"]) * 1e6)})
+            out[cur["key"]] = {"start_us": round((cur["start"] - cur["t0"]) * 1e6),
+                               "complete_us": round((t - cur["t0"]) * 1e6)}
             cur = None
     return out
 
@@ -101,8 +110,8 @@ def tool(*names):
     sys.exit(f"none of {names} found")
 
 
-SIZE = tool("llvm-size-19", "llvm-size", "size")
-FILT = tool("llvm-cxxfilt-19", "llvm-cxxfilt", "c++filt")
+SIZE = tool("size")
+FILT = tool("c++filt")
 
 
 def berkeley(path):
@@ -125,68 +134,39 @@ def module_size(path):
     return {"file": os.path.getsize(path), **b, "alloc": b["text"] + b["data"] + b["bss"]}
 
 
-def rust_breakdown(ko):
-    """Where the bytes of a Rust patch .ko come from: per linked object (the
-    livepatch crate, the module's crate, the C .mod.o), and file bytes that
-    are not loaded code/data (symbols, relocations, unwind tables)."""
-    base = ko[:-3]
-    name = os.path.basename(base)
-    objs = {"livepatch crate": f"{base}.lp/livepatch.o",
-            "module crate": f"{base}.lp/{name}.o",
-            "modinfo/this_module (C)": f"{base}.mod.o"}
-    per_obj = {}
-    for k, o in objs.items():
-        if os.path.exists(o):
-            per_obj[k] = {"file": os.path.getsize(o), **berkeley(o)}
-    secs = sections(ko)
-    groups = {"symbols (.symtab+.strtab)": 0, "relocations (.rela.*)": 0,
-              "ORC unwind + IBT seal": 0, "code+rodata": 0, "data/bss": 0, "other": 0}
-    for s, (size, alloc) in secs.items():
+def section_groups(ko):
+    """File bytes of a .ko by kind of section."""
+    groups = {"symbols": 0, "relocations": 0, "ORC unwind + IBT seal": 0, "code + rodata": 0,
+              "data + bss": 0, "modinfo + other": 0}
+    for s, (size, alloc) in sections(ko).items():
         if s in (".symtab", ".strtab"):
-            groups["symbols (.symtab+.strtab)"] += size
+            groups["symbols"] += size
         elif s.startswith(".rela"):
-            groups["relocations (.rela.*)"] += size
+            groups["relocations"] += size
         elif s.startswith(".orc") or s == ".ibt_endbr_seal":
             groups["ORC unwind + IBT seal"] += size
         elif s.startswith(".text") or s.startswith(".rodata") or s.endswith(".text"):
-            groups["code+rodata"] += size
+            groups["code + rodata"] += size
         elif s in (".data", ".bss") or s.endswith(".data") or s == ".gnu.linkonce.this_module":
-            groups["data/bss"] += size
+            groups["data + bss"] += size
         else:
-            groups["other"] += size
-    # Functions of the livepatch crate in the .ko, and which the module uses.
-    lp = objs["livepatch crate"]
-    funcs = []
-    if os.path.exists(lp):
-        used = set()
-        mod_o = objs["module crate"]
-        if os.path.exists(mod_o):
-            used = {l.split()[-1] for l in run("nm", "-u", mod_o).splitlines()}
-        mangled = {}
-        for l in run("nm", "-S", "--defined-only", lp).splitlines():
-            f = l.split()
-            if len(f) == 4 and f[2] in "Tt":
-                mangled[f[3]] = int(f[1], 16)
-        for sym, size in sorted(mangled.items(), key=lambda kv: -kv[1]):
-            d = run(FILT, sym).strip()
-            funcs.append({"symbol": d, "size": size, "used_by_module": sym in used})
-    panic_refs = sorted({l.split()[-1] for o in objs.values() if os.path.exists(o)
-                         for l in run("nm", "-u", o).splitlines()
+            groups["modinfo + other"] += size
+    return groups
+
+
+def rust_breakdown(ko, c_ko):
+    """Where the bytes of the Rust sample .ko are, next to the C one's; the
+    functions of the livepatch crate in it (scripts/ko_crate_check.py)."""
+    funcs = crate_functions(ko, "livepatch")
+    panic_refs = sorted({l.split()[-1] for l in run("nm", "-u", ko).splitlines()
                          if "panicking" in l or "fmt" in l})
-    return {"objects": per_obj, "ko_sections": groups, "livepatch_crate_functions": funcs,
+    return {"ko_sections": section_groups(ko), "c_ko_sections": section_groups(c_ko),
+            "livepatch_crate_functions": funcs,
             "panic_or_fmt_symbols_referenced": [run(FILT, s).strip() for s in panic_refs],
             "symbols_in_ko": len(run("nm", ko).splitlines())}
 
 
 # --- output ----------------------------------------------------------------
-
-def fmt(x, nd=2):
-    if x is None:
-        return "n/a"
-    if isinstance(x, float):
-        return f"{x:.{nd}f}"
-    return str(x)
-
 
 def plot(calls, accel, path):
     import matplotlib
@@ -230,26 +210,35 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
     ap.add_argument("--results", required=True)
+    ap.add_argument("--readme", help="README whose benchmark block to rewrite (bench/report.py)")
     ap.add_argument("--accel", required=True)
     ap.add_argument("--accel-why", default="")
+    ap.add_argument("--commit", default="", help="git rev-parse HEAD of the measured tree")
+    ap.add_argument("--dirty", action="store_true", help="the tree had uncommitted changes")
     ap.add_argument("--c-sample", required=True)
     ap.add_argument("--rust-sample", required=True)
     ap.add_argument("--c-patch", required=True)
     ap.add_argument("--rust-patch", required=True)
     a = ap.parse_args()
 
-    calls, states, polls, kmsg, errors, clock, done = parse_guest(os.path.join(a.out, "results.log"))
+    calls, by_cycle, states, polls, kmsg, errors, clock, done = parse_guest(os.path.join(a.out, "results.log"))
     problems = list(errors)
-    if clock is None or "jiffies" in clock:
-        problems.append(f"guest clocksource {clock}: too coarse for these figures")
-    if not done:
-        problems.append("the guest did not finish")
-    for label, want in (("none", {1}), ("c", {2}), ("rust", {2})):
+    for phase in ("calls", "transitions"):
+        if phase not in clock or "jiffies" in clock[phase]:
+            problems.append(f"{phase}: guest clocksource {clock.get(phase)}: too coarse for these figures")
+        if phase not in done:
+            problems.append(f"the {phase} guest did not finish")
+    for label, want in (("none", {1}), ("c", {2}), ("rust", {2}),
+                        ("i:none", {1}), ("i:c", {2}), ("i:rust", {2})):
+        if label.startswith("i:") and label not in calls:
+            continue  # no icount guest (KVM)
         if label not in calls:
             problems.append(f"no call figures for {label}")
         elif states.get(label) != want:
             problems.append(f"{label}: bench_target_fn(0) returned {states.get(label)}, expected {want}")
 
+    # 1. Calls: per cycle, the median of the C rounds and of the Rust rounds
+    # (a pair); the median over the cycles of Rust / C, with its interval.
     co = {}
     for label in ("none", "c", "rust"):
         xs = calls.get(label, [])
@@ -257,127 +246,136 @@ def main():
                      "median_ns": round(median(xs), 3) if xs else None,
                      "ns_per_round": [round(x, 3) for x in xs]}
     c, r, n = co["c"]["median_ns"], co["rust"]["median_ns"], co["none"]["median_ns"]
-    call_ratio = ratio(r, c)
+    cycles = sorted({cy for (label, cy) in by_cycle if ("c", cy) in by_cycle and ("rust", cy) in by_cycle})
+    call_pairs = [(median(by_cycle[("c", cy)]), median(by_cycle[("rust", cy)])) for cy in cycles]
+    call_fit = benchstats.paired_ratio({0: call_pairs})
+    call = {k: call_fit[k] for k in ("ratio", "lo", "hi")}
     call_ratio_min = ratio(co["rust"]["min_ns"], co["c"]["min_ns"])
+    # The same calls in the icount guest: guest instructions per call.
+    insns = None
+    if all(f"i:{k}" in calls for k in ("none", "c", "rust")):
+        insns = {k: round(median(calls[f"i:{k}"]), 1) for k in ("none", "c", "rust")}
+        insns["ratio"] = ratio(insns["rust"], insns["c"])
     extra_ratio = ratio(r - n, c - n) if None not in (r, c, n) and c != n else None
 
+    # 2. Transitions: pairs (C and Rust back to back, order alternating).
     kt = parse_kmsg(kmsg)
-    trans = {}
     tasks = sorted({k[0] for k in list(kt) + list(polls)})
+    trans, pairs, load_pairs = {}, {}, {}
     for t in tasks:
+        reps = sorted({k[1] for k in kt if k[0] == t})
         row = {}
         for f in ("c", "rust"):
-            ks = kt.get((t, f), [])
-            ps = polls.get((t, f), [])
+            ks = [kt[(t, rep, f)] for rep in reps if (t, rep, f) in kt]
             row[f] = {"n": len(ks),
                       "median_us": median([k["complete_us"] for k in ks]),
                       "min_us": min([k["complete_us"] for k in ks]) if ks else None,
-                      "load_median_us": median([k["start_us"] for k in ks]),
-                      "raw_kernel_us": ks,
-                      "raw_poll_us": [{"finit_module_us": l, "transition_0_seen_us": p} for l, p in ps]}
+                      "load_median_us": median([k["start_us"] for k in ks])}
             if not ks:
                 problems.append(f"no transition figures for {f} with {t} tasks")
-        row["ratio"] = ratio(row["rust"]["median_us"], row["c"]["median_us"])
-        row["load_ratio"] = ratio(row["rust"]["load_median_us"], row["c"]["load_median_us"])
+        both = [rep for rep in reps if (t, rep, "c") in kt and (t, rep, "rust") in kt]
+        pairs[t] = [(kt[(t, rep, "c")]["complete_us"], kt[(t, rep, "rust")]["complete_us"]) for rep in both]
+        load_pairs[t] = [(kt[(t, rep, "c")]["start_us"], kt[(t, rep, "rust")]["start_us"]) for rep in both]
+        row["pairs"] = len(both)
+        row["raw_us"] = [{"rep": rep, "c": kt[(t, rep, "c")], "rust": kt[(t, rep, "rust")],
+                          "c_poll": polls.get((t, rep, "c")), "rust_poll": polls.get((t, rep, "rust"))}
+                         for rep in both]
         trans[str(t)] = row
-    # One figure: the geometric mean of the per-task-count median ratios.
-    rs = [v["ratio"] for v in trans.values() if v["ratio"]]
-    trans_ratio = round(statistics.geometric_mean(rs), 4) if rs else None
-    trans_ratio_max = max(rs) if rs else None
+    tr = benchstats.paired_ratio(pairs)
+    ld = benchstats.paired_ratio(load_pairs)
+    for t in tasks:
+        trans[str(t)]["ratio"] = tr["by_level"].get(t, {"ratio": None})
+        trans[str(t)]["load_ratio"] = ld["by_level"].get(t, {"ratio": None})
 
+    # 3. Sizes.
     sizes = {"c_sample": module_size(a.c_sample), "rust_sample": module_size(a.rust_sample),
              "c_patch": module_size(a.c_patch), "rust_patch": module_size(a.rust_patch)}
     size_ratio = ratio(sizes["rust_sample"]["file"], sizes["c_sample"]["file"])
     size_ratio_alloc = ratio(sizes["rust_sample"]["alloc"], sizes["c_sample"]["alloc"])
     size_ratio_patch = ratio(sizes["rust_patch"]["file"], sizes["c_patch"]["file"])
-    breakdown = rust_breakdown(a.rust_sample)
+    breakdown = rust_breakdown(a.rust_sample, a.c_sample)
+    if any(not f["used"] for f in breakdown["livepatch_crate_functions"]):
+        problems.append("the Rust sample carries livepatch functions it never calls")
 
+    # 4. Build times.
     builds = {"c": [], "rust": []}
     host = {}
+    guest_s = {}
     for line in open(os.path.join(a.out, "host.log")):
         f = line.split()
         if f[0] == "build":
             builds[f[1]].append(int(f[2]) / 1e6)
+        elif f[0] == "guest_s":
+            guest_s[f[1]] = int(f[2])
         else:
             host[f[0]] = f[1]
     build = {k: {"median_s": round(median(v), 3) if v else None, "runs_s": [round(x, 3) for x in v]}
              for k, v in builds.items()}
-    build_ratio = ratio(build["rust"]["median_s"], build["c"]["median_s"])
+    build_ratio = benchstats.median_ratio(builds["c"], builds["rust"])
 
+    targets = {"call_overhead_ratio": 1.02, "transition_ratio": 1.05, "size_ratio": 1.2,
+               "build_time_ratio": 1.5}
+    verdicts = {
+        "call_overhead_ratio": benchstats.verdict(call["lo"], call["hi"], targets["call_overhead_ratio"]),
+        "transition_ratio": benchstats.verdict(tr["lo"], tr["hi"], targets["transition_ratio"]),
+        "size_ratio": benchstats.verdict(size_ratio, size_ratio, targets["size_ratio"]),
+        "build_time_ratio": benchstats.verdict(build_ratio["lo"], build_ratio["hi"],
+                                               targets["build_time_ratio"]),
+    }
     res = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "commit": {"rev": a.commit or None, "dirty": a.dirty},
         "accel": a.accel, "accel_why": a.accel_why, "guest_clocksource": clock,
-        "call_overhead_ratio": call_ratio,
-        "transition_ratio": trans_ratio,
+        "transition_clock": host.get("transition_clock"), "guest_s": guest_s,
+        "confidence": benchstats.CONFIDENCE,
+        "call_overhead_ratio": call["ratio"],
+        "transition_ratio": tr["ratio"],
         "size_ratio": size_ratio,
-        "build_time_ratio": build_ratio,
-        "targets": {"call_overhead_ratio": 1.02, "transition_ratio": 1.05, "size_ratio": 1.5},
-        "call_overhead": {**co, "ratio_median": call_ratio, "ratio_min": call_ratio_min,
+        "build_time_ratio": build_ratio["ratio"],
+        "targets": targets,
+        "verdicts": verdicts,
+        "call_overhead": {**co, "ratio": call, "ratio_min": call_ratio_min,
                           "patch_cost_ratio": extra_ratio,
+                          "cycles": len(cycles), "instructions": insns,
                           "note": "ns per call of bench_target_fn() from bench_caller, loop included; "
-                                  "patch_cost_ratio = (Rust - unpatched) / (C - unpatched)"},
-        "transition": {"by_tasks": trans, "ratio_geomean": trans_ratio, "ratio_max": trans_ratio_max,
-                       "note": "kernel clock, from the mark written just before finit_module() to the "
-                               "core's \"patching complete\"; load = to \"starting patching transition\"; "
-                               "tasks: half sleeping, half spinning in user space"},
+                                  "ratio: per cycle the medians of the C and Rust rounds are a pair; "
+                                  "median over the cycles of Rust / C, bootstrap interval; "
+                                  "patch_cost_ratio = (Rust - unpatched) / (C - unpatched); "
+                                  "instructions: per call, loop included, counted in the icount guest"},
+        "transition": {"by_tasks": trans, "ratio": {k: tr[k] for k in ("ratio", "lo", "hi")},
+                       "busy_pct": int(host.get("busy_pct", 0)),
+                       "load_ratio": {k: ld[k] for k in ("ratio", "lo", "hi")},
+                       "note": "kernel clock (transition_clock icount: QEMU's icount mode, 1 ns per "
+                               "guest instruction, idle time skipped), from the mark written just before "
+                               "finit_module() to the core's \"patching complete\"; load = to \"starting "
+                               "patching transition\"; busy_pct of the tasks spin in user space, the others "
+                               "sleep; each pair is C and "
+                               "Rust back to back (order alternating); per task count the median over the "
+                               "pairs of Rust / C, overall their geometric mean; interval: bootstrap "
+                               "over the pairs"},
         "size": {**sizes, "ratio_file": size_ratio, "ratio_text_data_bss": size_ratio_alloc,
                  "ratio_bench_patch_file": size_ratio_patch, "rust_sample_breakdown": breakdown},
         "build_time": {**build, "ratio": build_ratio, "host_loadavg": host.get("loadavg"),
                        "note": "one patch module alone, make clean then make, warm kernel tree; "
-                               "the proc-macro .so is prebuilt and not counted"},
+                               "what a directory's patches share (the proc macro, the livepatch "
+                               "crate, built once per kernel tree) is prebuilt and not counted"},
         "problems": problems,
     }
     os.makedirs(a.results, exist_ok=True)
     with open(os.path.join(a.results, "latest.json"), "w") as f:
         json.dump(res, f, indent=1)
         f.write("\n")
-    png = os.path.join(a.results, "call-overhead.png")
-    plot(calls, a.accel, png)
-
-    def ok(x, target):
-        return "n/a" if x is None else ("yes" if x <= target else "**no**")
-
-    md = []
-    md.append(f"Accelerator: **{a.accel.upper()}** ({a.accel_why}); guest clock {clock}. Ratios are Rust ÷ C.")
-    md.append("")
-    md.append("| measure | C | Rust | Rust ÷ C | target | met |")
-    md.append("|---|---|---|---|---|---|")
-    md.append(f"| call, unpatched: median / min ns | {fmt(n)} / {fmt(co['none']['min_ns'])} | | | | |")
-    md.append(f"| patched call: median ns | {fmt(c)} | {fmt(r)} | {fmt(call_ratio, 3)} | ≤ 1.02 | {ok(call_ratio, 1.02)} |")
-    md.append(f"| patched call: min ns | {fmt(co['c']['min_ns'])} | {fmt(co['rust']['min_ns'])} | {fmt(call_ratio_min, 3)} | | |")
-    md.append(f"| patch cost over unpatched: median ns | {fmt(c - n if c and n else None)} | {fmt(r - n if r and n else None)} | {fmt(extra_ratio, 3)} | | |")
-    for t, row in trans.items():
-        cm, rm = row["c"]["median_us"], row["rust"]["median_us"]
-        md.append(f"| insmod to transition 0, {t} extra tasks: median ms (n={row['c']['n']}) | "
-                  f"{fmt(cm / 1000 if cm is not None else None, 1)} | {fmt(rm / 1000 if rm is not None else None, 1)} | "
-                  f"{fmt(row['ratio'], 3)} | | |")
-    md.append(f"| transition: geometric mean of the ratios | | | {fmt(trans_ratio, 3)} | ≤ 1.05 | {ok(trans_ratio, 1.05)} |")
-    lc, lr = trans.get("0", {}).get("c", {}).get("load_median_us"), trans.get("0", {}).get("rust", {}).get("load_median_us")
-    if lc:
-        md.append(f"| load (finit_module to transition start), 0 tasks: median ms | {fmt(lc / 1000, 2)} | {fmt(lr / 1000, 2)} | {fmt(trans['0']['load_ratio'], 3)} | | |")
-    sc, sr = sizes["c_sample"], sizes["rust_sample"]
-    md.append(f"| sample .ko file, bytes | {sc['file']} | {sr['file']} | {fmt(size_ratio, 3)} | ≤ 1.5 | {ok(size_ratio, 1.5)} |")
-    md.append(f"| sample text / data / bss | {sc['text']} / {sc['data']} / {sc['bss']} | {sr['text']} / {sr['data']} / {sr['bss']} | {fmt(size_ratio_alloc, 3)} | | |")
-    pc, pr = sizes["c_patch"], sizes["rust_patch"]
-    md.append(f"| bench patch .ko file, bytes | {pc['file']} | {pr['file']} | {fmt(size_ratio_patch, 3)} | | |")
-    md.append(f"| build of one patch module, s (median of {len(builds['c'])}) | {fmt(build['c']['median_s'])} | {fmt(build['rust']['median_s'])} | {fmt(build_ratio, 3)} | | |")
-    md.append("")
-    bd = breakdown
-    md.append("Rust sample .ko by section group (bytes): " + ", ".join(f"{k} {v}" for k, v in bd["ko_sections"].items()) + ".")
-    md.append("Linked objects (text/data/bss): " + "; ".join(
-        f"{k} {v['text']}/{v['data']}/{v['bss']}" for k, v in bd["objects"].items()) + ".")
-    unused = [f for f in bd["livepatch_crate_functions"] if not f["used_by_module"]]
-    md.append(f"The livepatch crate puts {len(bd['livepatch_crate_functions'])} functions in the .ko "
-              f"({sum(f['size'] for f in bd['livepatch_crate_functions'])} bytes of code); the module calls "
-              f"{len(bd['livepatch_crate_functions']) - len(unused)} of them.")
-    if problems:
-        md.append("")
-        md.append("Problems: " + "; ".join(problems))
-    text = "\n".join(md) + "\n"
-    with open(os.path.join(a.results, "latest.md"), "w") as f:
-        f.write(text)
-    print(text)
-    print(f"[rust-livepatch] results: {a.results}/latest.json, latest.md, call-overhead.png", file=sys.stderr)
+    plot(calls, a.accel, os.path.join(a.results, "call-overhead.png"))
+    if a.readme:
+        with open(a.readme) as f:
+            text = f.read()
+        new = report.replace_block(text, report.block(res))
+        if new != text:
+            with open(a.readme, "w") as f:
+                f.write(new)
+    print(report.render(res))
+    print(f"[rust-livepatch] results: {a.results}/latest.json, call-overhead.png"
+          + (f"; {a.readme} updated" if a.readme else ""), file=sys.stderr)
     return 1 if problems else 0
 
 

@@ -1,38 +1,46 @@
 #!/usr/bin/env bash
-# `make bench` (issue 5): does a Rust livepatch cost anything a C one does not?
+# `make bench`: does a Rust livepatch cost anything a C one does not?
 # Measures the same patch of a C function (bench/modules/) written in C and in
 # Rust, and the Rust sample against the kernel's C livepatch-sample.ko:
 #
 #   1. patched-call overhead (in the guest): ns/call unpatched, patched by C,
 #      patched by Rust, several rounds each;
 #   2. transition latency (in the guest): insmod to `transition` = 0 with
-#      extra sleeping and busy tasks;
+#      extra sleeping and busy tasks, C and Rust in pairs, with a confidence
+#      interval;
 #   3. module size: .ko file, text/data/bss, and what the Rust bytes are;
 #   4. build time of one patch module against the warm kernel tree.
 #
 # One guest run (KVM when it works, else TCG; the run says which). Writes
-# bench/results/latest.{json,md} and bench/results/call-overhead.png; raw
-# logs in out/bench/. Settings (environment): BENCH_NCALLS (calls per round),
-# BENCH_ROUNDS (rounds per measurement), BENCH_CYCLES (none/C/Rust cycles),
-# BENCH_TASKS (extra task counts), BENCH_BUSY_PCT (% of them spinning),
-# BENCH_REPS (transitions per flavour and task count), BENCH_BUILD_REPS.
+# bench/results/latest.json (with the commit measured), call-overhead.png and
+# the README's table (bench/report.py); raw logs in out/bench/. Settings
+# (environment): BENCH_NCALLS (calls per round), BENCH_ROUNDS (rounds per
+# measurement), BENCH_CYCLES (none/C/Rust cycles), BENCH_TASKS (extra task
+# counts, each N or N:PAIRS), BENCH_BUSY_PCT (% of them spinning), BENCH_REPS
+# (C/Rust pairs per task count without :PAIRS), BENCH_BUILD_REPS; KERNEL or
+# KDIR (scripts/lib/kernel.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
 . "$here/lib/initramfs.sh"
 . "$here/lib/qemu.sh"
+. "$here/lib/livepatch.sh"
 top=$(dirname "$here")
 
 NCALLS=${BENCH_NCALLS:-100000}
-ROUNDS=${BENCH_ROUNDS:-15}
-CYCLES=${BENCH_CYCLES:-4}
+ROUNDS=${BENCH_ROUNDS:-5}
+CYCLES=${BENCH_CYCLES:-40}
 TASKS=${BENCH_TASKS:-0 100 1000}
-BUSY_PCT=${BENCH_BUSY_PCT:-50}
-REPS=${BENCH_REPS:-3}
-BUILD_REPS=${BENCH_BUILD_REPS:-3}
+BUSY_PCT=${BENCH_BUSY_PCT:-0}
+REPS=${BENCH_REPS:-30}
+BUILD_REPS=${BENCH_BUILD_REPS:-5}
 
-KDIR=${KDIR:-$("$here/kernel.sh" dir)}
-check_kdir "$KDIR"
+# What is measured: the commit, and whether the tree differs from it.
+commit=$(git -C "$top" rev-parse HEAD 2>/dev/null || true)
+dirty=()
+[ -z "$(git -C "$top" status --porcelain 2>/dev/null)" ] || dirty=(--dirty)
+
+kernel_select dir
 kernel=$KDIR/arch/x86/boot/bzImage
 [ -f "$kernel" ] || die "no kernel image $kernel"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run make setup"
@@ -59,13 +67,10 @@ if ! "$venv/bin/python" -c 'import matplotlib' 2>/dev/null; then
 fi
 
 # 4. Build time: one patch module alone, in a scratch directory, against the
-# warm kernel tree, with the flags build.sh uses (the proc-macro .so is
-# already built: it is shared by every patch and not counted).
-macros=$top/target/kernel-rustc/release/liblivepatch_macros.so
-[ -f "$macros" ] || die "$macros not built: run make"
-kmake=(make -s -C "$KDIR" RUSTC=/usr/bin/rustc "BINDGEN=$BINDGEN" RUST_LIVEPATCH="$top"
-	LIVEPATCH_MACROS="$macros" -j"$(nproc)")
-grep -qx 'CONFIG_CC_IS_CLANG=y' "$KDIR/.config" && kmake+=("LLVM=${LLVM:--19}")
+# warm kernel tree, as build.sh builds it (what all patches share, the proc
+# macro and the livepatch crate, is built once per kernel tree: up to date
+# here, not counted).
+livepatch_prepare -s
 for flavour in c rust; do
 	d=$out/build/$flavour
 	mkdir -p "$d"
@@ -77,11 +82,11 @@ for flavour in c rust; do
 		printf 'obj-m += bench_patch_rust.o\ninclude $(RUST_LIVEPATCH)/rust/livepatch/Kbuild.livepatch\n' >"$d/Kbuild"
 	fi
 	# One untimed build first (page cache, make's own start-up).
-	"${kmake[@]}" M="$d" modules >/dev/null
+	kmake -s M="$d" "${LP_ARGS[@]}" -j"$(nproc)" modules >/dev/null
 	for i in $(seq "$BUILD_REPS"); do
-		"${kmake[@]}" M="$d" clean >/dev/null
+		kmake -s M="$d" "${LP_ARGS[@]}" clean >/dev/null
 		t0=$(date +%s%N)
-		"${kmake[@]}" M="$d" modules >/dev/null
+		kmake -s M="$d" "${LP_ARGS[@]}" -j"$(nproc)" modules >/dev/null
 		echo "build $flavour $(( ($(date +%s%N) - t0) / 1000 ))" >>"$out/host.log"
 	done
 done
@@ -108,32 +113,60 @@ CFG
 
 qemu_kernel=$kernel
 qemu_initrd=$out/initramfs.cpio.gz
-qemu_out=$out
 qemu_mem=1024
 qemu_log_buf=4M
-# A fine clock for ktime and printk: the test kernel has no PIT, HPET or ACPI
-# timer to calibrate the TSC against and falls back to jiffies (4 ms); give
-# it the TSC rate, measured here (the guest's TSC is the host's).
-tsc_khz=$("$out/benchtool" tsc-khz)
-qemu_append="tsc_early_khz=$tsc_khz tsc=reliable clocksource=tsc"
-echo "tsc_khz $tsc_khz" >>"$out/host.log"
+qemu_out=$out
 qemu_pick_accel
 log "accelerator: ${ACCEL^^} ($ACCEL_WHY)"
-secs=${QEMU_TIMEOUT:-540}
-t0=$SECONDS
-status=0
-qemu_boot "$ACCEL" bench "$secs" || status=$?
-log "guest ran $((SECONDS - t0)) s under ${ACCEL^^}; console: $out/console.log"
 echo "$ACCEL" >"$out/accel"
-if [ "$status" != 0 ]; then
-	tail -n 30 "$out/console.log" >&2
-	die "QEMU exited with status $status (124: over QEMU_TIMEOUT=$secs s)"
+secs=${QEMU_TIMEOUT:-900}
+
+# bench_guest PHASE: one guest run of rl.phase=PHASE; its logs in $out/PHASE/,
+# its results appended to $out/results.log.
+bench_guest() {
+	local phase=$1 t0=$SECONDS status=0
+	qemu_out=$out/$phase
+	mkdir -p "$qemu_out"
+	qemu_boot "$ACCEL" bench "$secs" || status=$?
+	log "$phase: guest ran $((SECONDS - t0)) s under ${ACCEL^^}; console: $qemu_out/console.log"
+	echo "guest_s $phase $((SECONDS - t0))" >>"$out/host.log"
+	if [ "$status" != 0 ]; then
+		tail -n 30 "$qemu_out/console.log" >&2
+		die "$phase: QEMU exited with status $status (124: over QEMU_TIMEOUT=$secs s)"
+	fi
+	grep -qx "# END rust-livepatch bench $phase" "$qemu_out/results.log" ||
+		{ tail -n 30 "$qemu_out/console.log" >&2; die "the $phase guest did not finish (see $qemu_out/results.log)"; }
+	cat "$qemu_out/results.log" >>"$out/results.log"
+}
+
+# 1. Calls, timed by the host's clock: the test kernel has no PIT, HPET or
+# ACPI timer to calibrate the TSC against and falls back to jiffies (4 ms);
+# give it the TSC rate, measured here (the guest's TSC is the host's).
+tsc_khz=$("$out/benchtool" tsc-khz)
+echo "tsc_khz $tsc_khz" >>"$out/host.log"
+echo "busy_pct $BUSY_PCT" >>"$out/host.log"
+qemu_extra=()
+qemu_append="tsc_early_khz=$tsc_khz tsc=reliable clocksource=tsc rl.phase=calls"
+bench_guest calls
+
+# 2. Transitions. Under TCG, in icount mode: the guest's clock (and its TSC,
+# at 1 GHz) advances by 1 ns per instruction executed and jumps over idle
+# time (sleep=off), so the host's load, which spreads wall-clock runs by tens
+# of percent, does not reach the figures: they count the guest's work and
+# the guest timers it waits for. (Under KVM there is no icount: wall clock.)
+if [ "$ACCEL" = tcg ]; then
+	qemu_extra=(-icount shift=0,sleep=off)
+	qemu_append="tsc_early_khz=1000000 tsc=reliable clocksource=tsc rl.phase=transitions"
+	echo "transition_clock icount" >>"$out/host.log"
+else
+	qemu_append="tsc_early_khz=$tsc_khz tsc=reliable clocksource=tsc rl.phase=transitions"
+	echo "transition_clock wall" >>"$out/host.log"
 fi
-grep -qx "# END rust-livepatch bench" "$out/results.log" ||
-	{ tail -n 30 "$out/console.log" >&2; die "the bench guest did not finish (see $out/results.log)"; }
+bench_guest transitions
 
 # 3. Sizes, then every figure into the results.
 "$venv/bin/python" "$top/bench/analyze.py" --out "$out" --results "$results" \
+	--readme "$top/README.md" --commit "$commit" "${dirty[@]}" \
 	--accel "$ACCEL" --accel-why "$ACCEL_WHY" \
 	--c-sample "$c_sample" --rust-sample "$rust_sample" \
 	--c-patch "$mods/bench_patch_c.ko" --rust-patch "$mods/bench_patch_rust.ko"

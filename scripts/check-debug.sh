@@ -35,9 +35,9 @@ if [ -z "${RL_DEBUG_TREE:-}" ]; then
 	RL_DEBUG_TREE=1 exec "$tree/scripts/check-debug.sh" "$@"
 fi
 
-export KERNEL_FLAVOUR=debug
+export KERNEL=debug
+unset KDIR
 KDIR=$("$here/kernel.sh" build)
-export KDIR
 log "debug kernel: $KDIR"
 make -C "$top" all
 

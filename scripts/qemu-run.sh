@@ -25,8 +25,7 @@ sample | tests | soak) ;;
 *) die "usage: qemu-run.sh sample|tests|soak" ;;
 esac
 
-KDIR=${KDIR:-$("$here/kernel.sh" dir)}
-check_kdir "$KDIR"
+kernel_select dir
 kernel=$KDIR/arch/x86/boot/bzImage
 [ -f "$kernel" ] || die "no kernel image $kernel"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run make setup"

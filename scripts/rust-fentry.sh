@@ -7,13 +7,15 @@
 #   rust-fentry.sh root       make the toolchain root; print its path
 #   rust-fentry.sh versions   the toolchain's package versions and flags
 #   rust-fentry.sh kernel     build the kernel (cached like the others,
-#                             KERNEL_FLAVOUR=rust-fentry scripts/kernel.sh);
+#                             KERNEL=rust-fentry scripts/kernel.sh build);
 #                             print its directory; its output is saved in
 #                             out/rust-fentry/kernel-build.log
-#   rust-fentry.sh build      build the proc macro and every module of the
-#                             checkout for it, in a private copy of the tree
-#                             (out/rust-fentry/tree: modules built for this
-#                             kernel never mix with the test kernel's)
+#   rust-fentry.sh build      build every module of the checkout for it
+#                             (KERNEL=rust-fentry scripts/build.sh), in a
+#                             private copy of the tree (out/rust-fentry/tree:
+#                             modules built for this kernel never mix with the
+#                             test kernel's); its output is saved in
+#                             out/rust-fentry/modules-build.log
 #   rust-fentry.sh sites      Rust functions of vmlinux and of the modules
 #                             built above, and how many are ftrace sites
 #                             (recorded in __mcount_loc)
@@ -29,16 +31,17 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
-. "$here/lib/debian.sh"
-. "$here/lib/rust-fentry.sh"
+. "$here/lib/kernel-rust-fentry.sh"
 top=$(dirname "$here")
+export KERNEL=rust-fentry
+unset KDIR
 
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 out=$top/out/rust-fentry
 tree=$out/tree
 
-kdir() { KERNEL_FLAVOUR=rust-fentry "$here/kernel.sh" dir; }
+kdir() { "$here/kernel.sh" dir; }
 
 # The private copy of the checkout (as check-debug.sh makes one): what git
 # tracks plus new files, copied afresh; target/ is kept between runs.
@@ -72,35 +75,20 @@ kernel)
 	fi
 	rust_fentry_root >/dev/null
 	log "building the rust-fentry kernel; its output goes to $out/kernel-build.log"
-	KERNEL_FLAVOUR=rust-fentry "$here/kernel.sh" build 2>&1 >"$out/kernel-dir" | tee "$out/kernel-build.log" >&2
+	"$here/kernel.sh" build 2>&1 >"$out/kernel-dir" | tee "$out/kernel-build.log" >&2
 	[ -f "$k/.rust-livepatch-built" ] || die "the rust-fentry kernel did not build (log: $out/kernel-build.log)"
 	log "rust-fentry kernel built in $(cat "$k/.build-seconds") s; objtool and the build said:"
 	grep -E 'warning|error|objtool' "$out/kernel-build.log" | sed 's/^/    /' >&2 || log "    (nothing)"
 	echo "$k"
 	;;
 build)
-	k=$("$0" kernel)
+	"$0" kernel >/dev/null
 	make_tree
-	macros=$tree/target/kernel-rustc/release/liblivepatch_macros.so
-	mapfile -t kargs < <(rust_fentry_kmake_args)
 	t0=$SECONDS
-	# The proc macro, by the kernel's rustc (it only loads into it).
-	top=$tree CARGO_HOME=$DEBIAN_CACHE/cargo CARGO_TARGET_DIR=$tree/target/kernel-rustc \
-		DEBIAN_PASS_ENV="CARGO_HOME CARGO_TARGET_DIR" \
-		rust_fentry_run cargo build --quiet --release --locked -p livepatch-macros \
-		--manifest-path "$tree/Cargo.toml" >&2
-	[ -f "$macros" ] || die "cargo did not produce $macros"
-	# What scripts/build.sh refuses for any KDIR, here too.
-	want=$(sed -n 's/^CONFIG_RUSTC_VERSION_TEXT="\(.*\)"/\1/p' "$k/.config")
-	have=$(rust_fentry_run rustc --version)
-	[ "$want" = "$have" ] || die "$k was built with '$want' but the root's rustc is '$have'"
-	top=$tree rust_fentry_run make -C "$k" M="$tree" "${kargs[@]}" RUST_LIVEPATCH="$tree" \
-		LIVEPATCH_MACROS="$macros" -j"$(nproc)" >&2
-	# klp (host program, also run in the guest) and its post-link step, on
-	# the host, as scripts/build.sh does.
-	"${HOST_CARGO:-cargo}" build --quiet --release --locked -p klp --manifest-path "$tree/Cargo.toml"
-	mapfile -t kos < <(sed -n 's/\.o$/.ko/p' "$tree/modules.order" | grep -v '_unconverted\.ko$')
-	(cd "$tree" && "$tree/target/release/klp" post-link "${kos[@]}") >&2
+	# The proc macro and the livepatch crate by the kernel's rustc, the
+	# modules, klp post-link, the crate check: as for any kernel.
+	"$tree/scripts/build.sh" 2>&1 | tee "$out/modules-build.log" >&2
+	[ "${PIPESTATUS[0]}" = 0 ] || die "the modules did not build for the rust-fentry kernel (log: $out/modules-build.log)"
 	log "modules for the rust-fentry kernel built in $((SECONDS - t0)) s in $tree"
 	echo "$tree"
 	;;
@@ -113,7 +101,7 @@ sites)
 tests)
 	k=$(kdir)
 	[ -f "$tree/tests/rust_targets/rust_victim.ko" ] || die "no modules built for the rust-fentry kernel: run $0 build"
-	KDIR=$k QEMU_APPEND="${QEMU_APPEND:+$QEMU_APPEND }rl.rust_targets=required" "$tree/scripts/qemu-run.sh" tests
+	QEMU_APPEND="${QEMU_APPEND:+$QEMU_APPEND }rl.rust_targets=required" "$tree/scripts/qemu-run.sh" tests
 	;;
 check)
 	times=()

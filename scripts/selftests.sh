@@ -12,7 +12,7 @@
 # fails on any failed, skipped, missing or timed-out script, a guest that did
 # not finish, or a warning/oops/call trace on the kernel console.
 #
-# Environment: KDIR (default: the test kernel), QEMU_ACCEL=kvm|tcg,
+# Environment: KERNEL or KDIR (scripts/lib/kernel.sh), QEMU_ACCEL=kvm|tcg,
 # QEMU_TIMEOUT (whole guest, seconds, default 1500), SELFTESTS_SCRIPT_TIMEOUT
 # (each script, default 300), SELFTESTS_RUST_DIR (where the Rust ports are,
 # default samples/test_modules), SELFTESTS_MAY_SKIP (scripts allowed to
@@ -27,8 +27,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/qemu.sh"
 top=$(dirname "$here")
 
-KDIR=${KDIR:-$("$here/kernel.sh" dir)}
-check_kdir "$KDIR"
+kernel_select dir
 kernel=$KDIR/arch/x86/boot/bzImage
 [ -f "$kernel" ] || die "no kernel image $kernel"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run make setup"
@@ -76,7 +75,7 @@ if [ "$(cat "$cdir/.stamp" 2>/dev/null)" != "$stamp" ]; then
 	rm -rf "$cdir"
 	mkdir -p "$cdir"
 	cp -r "$st/test_modules" "$cdir/test_modules"
-	make -s -C "$KDIR" M="$cdir/test_modules" "${KMAKE_ARGS[@]}" -j"$(nproc)" modules
+	kmake -s M="$cdir/test_modules" -j"$(nproc)" modules
 	gcc -static -O2 -o "$cdir/test_klp-call_getpid" "$st/test_klp-call_getpid.c"
 	echo "$stamp" >"$cdir/.stamp"
 	log "C test modules built in $((SECONDS - t0)) s"

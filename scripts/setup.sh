@@ -2,6 +2,11 @@
 # Install everything rust-livepatch needs on a Debian 12 (bookworm) host.
 # Idempotent: re-running only does what is missing.
 #
+#   setup.sh               check every package, install what is missing
+#   setup.sh --if-needed   the same, unless the last run of this very script
+#                          finished and every tool it installs is still there
+#                          (no apt, no dpkg: what `make` runs before each build)
+#
 # Extra apt suites (sid for linux-source-7.2, bookworm-backports for QEMU)
 # reuse the mirror already configured on this machine and are pinned low so
 # nothing else gets upgraded from them.
@@ -100,23 +105,46 @@ kernel_source() {
 	rm -rf "$tmp"
 }
 
+# What setup installs, as the commands and files the project uses: checked by
+# --if-needed, which then trusts the stamp of the last complete run.
+ready() {
+	local cmd
+	for cmd in make gcc bc bison flex cpio xz python3 gzip rsync debootstrap kmod \
+		"clang-$LLVM_VERSION" "ld.lld-$LLVM_VERSION" "llvm-nm-$LLVM_VERSION" qemu-system-x86_64; do
+		command -v "$cmd" >/dev/null || [ -x "/usr/sbin/$cmd" ] || [ -x "/sbin/$cmd" ] || return 1
+	done
+	[ -x "$TOOLCHAIN_RUSTC" ] && [ -x "$TOOLCHAIN_RUSTDOC" ] && [ -x "$TOOLCHAIN_CARGO" ] &&
+		[ -x "$TOOLCHAIN_BINDGEN" ] && [ -x /bin/busybox ] &&
+		[ -e "$LIBCLANG_PATH/libclang.so" ] && [ -s "$KSRC_TARBALL" ] && [ -s "$KSRC_VERSION_FILE" ]
+}
+
+# The stamp of a complete run: one file per version of this script and of the
+# settings it reads (checkouts of different versions share the cache).
+stamp_file=$CACHE/setup-done.$(cat "$0" "$here/lib/common.sh" "$here/lib/kernel.sh" | sha256sum | cut -c1-16)
+
 main() {
+	if [ "${1:-}" = --if-needed ] && [ -f "$stamp_file" ] && ready; then
+		return 0
+	fi
 	apt_sources
 	apt_experimental
 	# Host build tools for the kernel, and the Rust toolchain the kernel uses
 	# (Debian's rustc-web ships rust-src, which the rustup toolchain lacks).
 	apt_install build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils \
 		python3 rustc-web rust-web-src cargo-web \
-		clang-19 lld-19 llvm-19 libclang-19-dev kmod busybox-static gzip debootstrap rsync \
-		dwarves openssl
+		"clang-$LLVM_VERSION" "lld-$LLVM_VERSION" "llvm-$LLVM_VERSION" "libclang-$LLVM_VERSION-dev" \
+		kmod busybox-static gzip debootstrap rsync dwarves openssl
 	apt_install -t bookworm-backports qemu-system-x86
 	kernel_source
 	# bindgen >= 0.71.1 (kernel 7.2's minimum), pinned, into the cache.
-	if [ ! -x "$BINDGEN" ]; then
+	if [ ! -x "$TOOLCHAIN_BINDGEN" ]; then
 		log "cargo install bindgen-cli $BINDGEN_VERSION"
 		LIBCLANG_PATH=$LIBCLANG_PATH cargo install --quiet --locked \
-			--root "$CACHE/tools" "bindgen-cli@$BINDGEN_VERSION"
+			--root "$(dirname "$(dirname "$TOOLCHAIN_BINDGEN")")" "bindgen-cli@$BINDGEN_VERSION"
 	fi
-	log "toolchain ready: $(/usr/bin/rustc --version), bindgen $("$BINDGEN" --version | awk '{print $2}')"
+	ready || die "setup finished but a tool is still missing (see ready() in $0)"
+	mkdir -p "$CACHE"
+	touch "$stamp_file"
+	log "toolchain ready: $("$TOOLCHAIN_RUSTC" --version), bindgen $("$TOOLCHAIN_BINDGEN" --version | awk '{print $2}')"
 }
 main "$@"

@@ -1,18 +1,12 @@
 # Shared settings for rust-livepatch scripts. Source it; do not run it.
 # shellcheck shell=bash
 
+# The checkout.
+RL_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # Kernel version line of the test kernel (Debian package linux-source-$KVER).
 KVER=${KVER:-7.2}
 # Cache outside the checkout: toolchain bits, kernel trees, guest images.
 CACHE=${RUST_LIVEPATCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rust-livepatch}
-BINDGEN_VERSION=0.72.1
-BINDGEN=$CACHE/tools/bin/bindgen
-LIBCLANG_PATH=/usr/lib/llvm-19/lib
-export LIBCLANG_PATH
-
-# The toolchain every kernel and module build uses.
-KMAKE_ARGS=(LLVM=-19 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc "BINDGEN=$BINDGEN")
-
 log() { printf '[rust-livepatch] %s\n' "$*" >&2; }
 die() { printf '[rust-livepatch] error: %s\n' "$*" >&2; exit 1; }
 
@@ -62,3 +56,7 @@ debian_mirror() {
 	[ -n "$uri" ] || die "no Debian mirror configured in /etc/apt"
 	printf '%s\n' "$uri"
 }
+
+# The kernel tree and its toolchain (KDIR, KERNEL=...): lib/kernel.sh.
+# shellcheck source=kernel.sh
+. "$RL_TOP/scripts/lib/kernel.sh"

@@ -10,6 +10,7 @@
 #   qemu_mem      guest RAM in MiB (default 512)
 #   qemu_log_buf  the kernel's log_buf_len (default 1M)
 #   qemu_append   more kernel command line (optional)
+#   qemu_extra    an array of more QEMU options (optional)
 
 # qemu_boot ACCEL MODE SECONDS: one guest run of job MODE (rl.mode=MODE on
 # the kernel command line) under a hard timeout; returns QEMU's status (124:
@@ -29,6 +30,7 @@ qemu_boot() {
 	rm -f "$qemu_out/console.log" "$qemu_out/results.log"
 	timeout -k 5 "$secs" qemu-system-x86_64 -nodefaults -no-user-config \
 		-accel "$accel" -cpu max -m "${qemu_mem:-512}" -smp 2 -display none -no-reboot \
+		${qemu_extra[@]+"${qemu_extra[@]}"} \
 		-kernel "$qemu_kernel" -initrd "$qemu_initrd" \
 		-append "console=ttyS0 panic=-1 oops=panic log_buf_len=${qemu_log_buf:-1M} rl.mode=$mode${qemu_append:+ $qemu_append}" \
 		-serial "file:$qemu_out/console.log" -serial "file:$qemu_out/results.log" \

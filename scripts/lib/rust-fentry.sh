@@ -1,7 +1,8 @@
 # The Rust-fentry toolchain and kernel variant: Rust functions of the kernel
 # as livepatch targets. Source it after common.sh and debian.sh; do not run
-# it. scripts/rust-fentry.sh is the command-line entry point; scripts/kernel.sh
-# builds the kernel (KERNEL_FLAVOUR=rust-fentry) with the functions below.
+# it. scripts/rust-fentry.sh is the command-line entry point; KERNEL=rust-fentry
+# selects the kernel (scripts/lib/kernel-rust-fentry.sh) and scripts/kernel.sh
+# builds it with the functions below.
 # shellcheck shell=bash
 #
 # rustc >= 1.98 has `-Zinstrument-mcount=fentry`: every Rust function starts
@@ -99,14 +100,41 @@ rust_fentry_root() {
 }
 
 # rust_fentry_run CMD...: run CMD in the root, with the kernel sources and
-# trees ($CACHE/src, $CACHE/kernel), the cargo home and the checkout $top
-# (when set) mounted at their own paths.
+# trees ($CACHE/src, $CACHE/kernel), the cargo home and the checkout $RL_TOP
+# mounted at their own paths.
 rust_fentry_run() {
 	local root
 	root=$(rust_fentry_root)
 	mkdir -p "$DEBIAN_CACHE/cargo" "$CACHE/kernel" "$CACHE/src"
-	DEBIAN_BINDS="$CACHE/src $CACHE/kernel $DEBIAN_CACHE/cargo ${top:-} ${RUST_FENTRY_BINDS:-}" \
+	DEBIAN_BINDS="$CACHE/src $CACHE/kernel $DEBIAN_CACHE/cargo $RL_TOP ${RUST_FENTRY_BINDS:-}" \
 		debian_in_chroot "$root" "$@"
+}
+
+# rust_fentry_krun CMD...: KRUN of the rust-fentry kernel (scripts/lib/kernel.sh):
+# CMD in the root, with the variables the project's builds pass to cargo and
+# make (RUSTC, CARGO_TARGET_DIR) and a cargo home in the cache.
+rust_fentry_krun() {
+	CARGO_HOME=$DEBIAN_CACHE/cargo DEBIAN_PASS_ENV="CARGO_HOME RUSTC CARGO_TARGET_DIR ${DEBIAN_PASS_ENV:-}" \
+		rust_fentry_run "$@"
+}
+
+# rust_fentry_toolchain_select: KMAKE_ARGS, KRUSTC, KCARGO, KRUN for the built
+# kernel $KDIR (scripts/lib/kernel.sh), after checking that the root's rustc
+# is the one that built it: a module's Rust code is only ABI-compatible with
+# the kernel's (and its Rust-ABI targets) when compiled by the same rustc
+# against the same crate metadata.
+rust_fentry_toolchain_select() {
+	local want have
+	want=$(kernel_config CONFIG_RUSTC_VERSION_TEXT)
+	have=$(rust_fentry_run /usr/bin/rustc --version)
+	[ "$want" = "$have" ] ||
+		die "$KDIR was built with '$want' but the rust-fentry root's rustc is '$have': rebuild the kernel (scripts/rust-fentry.sh kernel) or use the root it was built in"
+	mapfile -t KMAKE_ARGS < <(rust_fentry_kmake_args)
+	KMAKE_ARGS+=(RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc)
+	KRUSTC=/usr/bin/rustc
+	KCARGO=/usr/bin/cargo
+	KRUN=(rust_fentry_krun)
+	KERNEL_TOOLCHAIN_SET=1
 }
 
 # The kernel side: rustc accepts -Zinstrument-mcount=fentry only for a

@@ -151,26 +151,45 @@ fn entry_ident(r: &Replacement) -> Ident {
     format_ident!("__livepatch_entry_{}", args::ident_name(&r.ident))
 }
 
-/// The entry of a replacement: the function `klp_func.new_func` points to.
+/// The static standing for the entry stub's symbol, whose address is
+/// `klp_func.new_func` on x86_64.
+fn stub_static(r: &Replacement) -> Ident {
+    format_ident!("__LIVEPATCH_STUB_{}", args::ident_name(&r.ident))
+}
+
+/// The entry of a replacement: what `klp_func.new_func` points to, and the
+/// function behind it.
 ///
 /// The livepatch core decides that a task has left the replacement (so that
 /// a transition back, or to another patch, may complete and the module be
 /// freed) when no address on its stack falls within the function
-/// `new_func` points to, whose size kallsyms gives (`klp_check_stack_func()`
-/// in kernel/livepatch/transition.c). So the entry is an ordinary Rust
-/// function with the replacement's body inlined (`#[inline(always)]`), not a
-/// stub jumping elsewhere: while a task runs the replacement, or anything it
-/// calls, the entry's frame (its return address) is on the task's stack.
+/// `new_func` points to (`klp_check_stack_func()` in
+/// kernel/livepatch/transition.c), whose size kallsyms gives: for a module,
+/// the distance to the next symbol it lists (`find_kallsyms_symbol()`).
 ///
-/// That holds only if the entry never hands its frame over with a tail call
-/// (a final call compiled to a jump, which would leave no trace of the
-/// replacement while the callee runs, possibly in this module's code). The
-/// `asm!` that reads the result after the call stops that: the call must
-/// return into the entry before the asm runs.
+/// On x86_64, `new_func` is a stub named `livepatch_<fn>` as the C samples
+/// name theirs, `endbr64; call __fentry__; jmp <body>`: its ftrace site makes
+/// the replacement traceable like a C one (the kernel's test-ftrace.sh
+/// traces it). The body is a Rust function placed right after the stub, in
+/// the same section, under a name kallsyms does not list (`$...`, which it
+/// takes for a mapping symbol): so the stub's size, as the core computes it,
+/// covers the body, and a task anywhere in the body counts as inside the
+/// replacement. Elsewhere `new_func` is the body.
+///
+/// The replacement's code is inlined into the body (`#[inline(always)]`).
+/// While a task runs it, or anything it calls, the body's frame (its return
+/// address) is on the task's stack, provided the body never hands its frame
+/// over with a tail call (a final call compiled to a jump, which would leave
+/// no trace of the replacement while the callee runs, possibly in this
+/// module's code). The `asm!` that reads the result after the call stops
+/// that: the call must return into the body before the asm runs.
 fn entry(r: &Replacement) -> Vec<Item> {
     let ident = &r.ident;
     let entry = entry_ident(r);
     let symbol = entry_symbol(r);
+    let section = format!(".text.{symbol}");
+    let body_symbol = format!("${symbol}");
+    let stub = stub_static(r);
     let sig = &r.sig;
     let args: Vec<Ident> = (0..sig.inputs.len())
         .map(|i| format_ident!("__lp_arg{}", i))
@@ -181,30 +200,86 @@ fn entry(r: &Replacement) -> Vec<Item> {
     });
     let output = &sig.output;
     let span = ident.span();
-    // The entry has the replacement's ABI, which is the target's: C, or for
-    // a Rust target possibly Rust (same compiler, same types: same ABI).
+    let stub_lines = |record: &[String]| {
+        let mut lines = vec![
+            format!(".pushsection {section},\"ax\",@progbits"),
+            format!(".globl {symbol}"),
+            format!(".type {symbol},@function"),
+            ".p2align 4".to_string(),
+            format!("{symbol}:"),
+            "endbr64".to_string(),
+            "1: call __fentry__".to_string(),
+            // Quoted: the body's name starts with `$`.
+            "jmp \"{body}\"".to_string(),
+            format!(".size {symbol}, .-{symbol}"),
+            ".popsection".to_string(),
+        ];
+        lines.extend_from_slice(record);
+        lines
+    };
+    // Who records the stub's ftrace site in `__mcount_loc`: objtool, or
+    // (where the C compiler records its own) the stub itself.
+    let by_objtool = stub_lines(&[]);
+    let by_stub = stub_lines(&[
+        ".pushsection __mcount_loc,\"a\",@progbits".to_string(),
+        ".quad 1b".to_string(),
+        ".popsection".to_string(),
+    ]);
+    // The body has the replacement's ABI, which is the target's (the stub
+    // jumps to it with the registers as the caller set them): C, or for a
+    // Rust target possibly Rust (same compiler, same types: same ABI).
     let abi = (!r.is_rust_abi()).then(|| quote!(extern "C"));
-    let mut items: Vec<Item> = vec![parse_quote_spanned! {span=>
-        #[doc(hidden)]
-        #[export_name = #symbol]
-        #[allow(unreachable_code, unused_unsafe)]
-        unsafe #abi fn #entry(#(#args: #types),*) #output {
-            // SAFETY: the kernel enters this in place of the function it
-            // replaces, with that function's arguments: `#[unsafe(livepatch)]`
-            // on `#ident` promises its signature is that function's.
-            let ret = unsafe { #ident(#(#args),*) };
-            // SAFETY: an empty asm that only reads `ret`: the call above must
-            // return here before it (see `entry()` in the patch macro).
-            unsafe {
-                ::core::arch::asm!(
-                    "/* {0} */",
-                    in(reg) &raw const ret,
-                    options(nostack, preserves_flags, readonly)
-                )
-            };
-            ret
-        }
-    }];
+    let mut items: Vec<Item> = vec![
+        parse_quote_spanned! {span=>
+            #[cfg(all(target_arch = "x86_64", CONFIG_FTRACE_MCOUNT_USE_OBJTOOL))]
+            ::core::arch::global_asm!(#(#by_objtool),*, body = sym #entry);
+        },
+        parse_quote_spanned! {span=>
+            #[cfg(all(target_arch = "x86_64", CONFIG_FTRACE_MCOUNT_USE_CC))]
+            ::core::arch::global_asm!(#(#by_stub),*, body = sym #entry);
+        },
+        parse_quote_spanned! {span=>
+            #[cfg(all(
+                target_arch = "x86_64",
+                CONFIG_FUNCTION_TRACER,
+                not(any(CONFIG_FTRACE_MCOUNT_USE_OBJTOOL, CONFIG_FTRACE_MCOUNT_USE_CC))
+            ))]
+            ::core::compile_error!(
+                "rust-livepatch: this kernel records its ftrace sites neither with objtool nor \
+                 with the C compiler (CONFIG_FTRACE_MCOUNT_USE_OBJTOOL / _USE_CC): a Rust \
+                 replacement's entry cannot be registered with ftrace"
+            );
+        },
+        parse_quote_spanned! {span=>
+            #[cfg(target_arch = "x86_64")]
+            extern "C" {
+                #[link_name = #symbol]
+                static #stub: u8;
+            }
+        },
+        parse_quote_spanned! {span=>
+            #[doc(hidden)]
+            #[cfg_attr(target_arch = "x86_64", export_name = #body_symbol, link_section = #section)]
+            #[cfg_attr(not(target_arch = "x86_64"), export_name = #symbol)]
+            #[allow(unreachable_code, unused_unsafe)]
+            unsafe #abi fn #entry(#(#args: #types),*) #output {
+                // SAFETY: the kernel enters this in place of the function it
+                // replaces, with that function's arguments: `#[unsafe(livepatch)]`
+                // on `#ident` promises its signature is that function's.
+                let ret = unsafe { #ident(#(#args),*) };
+                // SAFETY: an empty asm that only reads `ret`: the call above must
+                // return here before it (see `entry()` in the patch macro).
+                unsafe {
+                    ::core::arch::asm!(
+                        "/* {0} */",
+                        in(reg) &raw const ret,
+                        options(nostack, preserves_flags, readonly)
+                    )
+                };
+                ret
+            }
+        },
+    ];
     items.extend(binding_check(r));
     items.extend(rust_target(r));
     items
@@ -494,38 +569,39 @@ fn func(r: &Replacement) -> TokenStream {
         ..
     } = r;
     let entry = entry_ident(r);
+    let stub = stub_static(r);
+    // The entry: the stub, which jumps to the body, on x86_64.
+    let new_func = quote! {
+        {
+            #[cfg(target_arch = "x86_64")]
+            let entry = (&raw const #stub).cast::<::core::ffi::c_void>();
+            #[cfg(not(target_arch = "x86_64"))]
+            let entry = #entry as *const ::core::ffi::c_void;
+            entry
+        }
+    };
     if r.rust_path.is_some() {
         let target = target_static(r);
         return quote_spanned! {ident.span()=>
             // SAFETY: `#target` is the NUL-terminated symbol name of the
             // target, in this module's `.rodata` (see `rust_target()` in the
             // patch macro); the compiler checked that the replacement, and so
-            // its entry, has the target's type; `#[unsafe(livepatch)]` on
-            // `#ident` promises that the running target is the one this
-            // patch was built against. Both are data and code of this
-            // module, so they live as long as the descriptors.
-            unsafe {
-                ::livepatch::Func::with_symbol(
-                    &raw const #target,
-                    #entry as *const ::core::ffi::c_void,
-                    #sympos,
-                )
-            }
+            // its entry (the stub, which jumps to the body, on x86_64), has
+            // the target's type; `#[unsafe(livepatch)]` on `#ident` promises
+            // that the running target is the one this patch was built
+            // against. Both are data and code of this module, so they live as
+            // long as the descriptors.
+            unsafe { ::livepatch::Func::with_symbol(&raw const #target, #new_func, #sympos) }
         };
     }
     let target = c_str(target);
     quote_spanned! {ident.span()=>
         // SAFETY: `#[unsafe(livepatch)]` on `#ident` promises it has the
-        // signature of the function it replaces, and its entry has the same
-        // one; both are code of this module, so they live as long as the
-        // descriptors that point to them.
-        unsafe {
-            ::livepatch::Func::new(
-                #target,
-                #entry as *const ::core::ffi::c_void,
-                #sympos,
-            )
-        }
+        // signature of the function it replaces, and its entry (the stub,
+        // which jumps to the body, on x86_64) has the same one; both are code
+        // of this module, so they live as long as the descriptors that point
+        // to them.
+        unsafe { ::livepatch::Func::new(#target, #new_func, #sympos) }
     }
 }
 
@@ -767,12 +843,17 @@ mod tests {
             },
         );
         for want in [
-            r#"# [export_name = "livepatch_cmdline_proc_show"]"#,
+            r#"".pushsection .text.livepatch_cmdline_proc_show,\"ax\",@progbits" , ".globl livepatch_cmdline_proc_show""#,
+            r#""livepatch_cmdline_proc_show:" , "endbr64" , "1: call __fentry__" , "jmp \"{body}\"""#,
+            "body = sym __livepatch_entry_cmdline_proc_show",
+            r#"".pushsection __mcount_loc,\"a\",@progbits" , ".quad 1b""#,
+            r#"link_name = "livepatch_cmdline_proc_show""#,
+            r#"export_name = "$livepatch_cmdline_proc_show" , link_section = ".text.livepatch_cmdline_proc_show""#,
             "unsafe extern \"C\" fn __livepatch_entry_cmdline_proc_show (__lp_arg0 : * mut u8) -> i32",
             "let ret = unsafe { cmdline_proc_show (__lp_arg0) } ;",
             "in (reg) & raw const ret",
             "# [inline (always)] unsafe extern \"C\" fn cmdline_proc_show",
-            r#"Func :: new (c"cmdline_proc_show" , __livepatch_entry_cmdline_proc_show as * const :: core :: ffi :: c_void , 0u64 ,)"#,
+            r#"Func :: new (c"cmdline_proc_show" , { # [cfg (target_arch = "x86_64")] let entry = (& raw const __LIVEPATCH_STUB_cmdline_proc_show)"#,
             "static __LIVEPATCH_FUNCS_0 : :: livepatch :: Funcs < 1usize >",
             "Object :: new (:: core :: option :: Option :: None , & __LIVEPATCH_FUNCS_0 , :: livepatch :: ObjectCallbacks :: NONE)",
             "Patch :: new (& __LIVEPATCH_OBJECTS , & __LIVEPATCH_STATES , false , :: core :: option :: Option :: None)",
@@ -850,10 +931,10 @@ mod tests {
             "{out}"
         );
         assert!(
-            out.contains(r#"export_name = "livepatch_livepatch_h""#),
+            out.contains(r#"link_name = "livepatch_livepatch_h""#),
             "{out}"
         );
-        assert!(out.contains(r#"export_name = "livepatch_i""#), "{out}");
+        assert!(out.contains(r#"link_name = "livepatch_i""#), "{out}");
         // No binding check for a sympos, nor a module without the keys.
         assert!(!out.contains("let _ : replacement_signature = f"), "{out}");
         assert!(!out.contains("module !"), "{out}");
@@ -878,8 +959,10 @@ mod tests {
             // The symbol, written by the compiler into `.rodata`.
             r#"global_asm ! (".pushsection .rodata.rust_livepatch.targets,\"a\"" , "__livepatch_target_name:" , ".asciz \"{0}\"" , ".popsection" , sym kernel :: error :: Error :: name)"#,
             r#"unsafe extern "C" { # [link_name = "__livepatch_target_name"] # [doc (hidden)] static __LIVEPATCH_TARGET_name : u8 ; }"#,
-            "Func :: with_symbol (& raw const __LIVEPATCH_TARGET_name , __livepatch_entry_name as * const :: core :: ffi :: c_void , 0u64 ,)",
-            "Func :: with_symbol (& raw const __LIVEPATCH_TARGET_c_abi , __livepatch_entry_c_abi as * const :: core :: ffi :: c_void , 2u64 ,)",
+            "Func :: with_symbol (& raw const __LIVEPATCH_TARGET_name , { # [cfg (target_arch = \"x86_64\")] let entry = (& raw const __LIVEPATCH_STUB_name) . cast :: < :: core :: ffi :: c_void > () ;",
+            "__livepatch_entry_name as * const :: core :: ffi :: c_void ; entry } , 0u64)",
+            "Func :: with_symbol (& raw const __LIVEPATCH_TARGET_c_abi , { # [cfg (target_arch = \"x86_64\")] let entry = (& raw const __LIVEPATCH_STUB_c_abi) . cast :: < :: core :: ffi :: c_void > () ;",
+            "__livepatch_entry_c_abi as * const :: core :: ffi :: c_void ; entry } , 2u64)",
             // The type check, with the replacement's ABI.
             "type replacement_signature = unsafe fn (& kernel :: error :: Error) -> Option < & 'static CStr > ;",
             "let _ : replacement_signature = kernel :: error :: Error :: name ;",

@@ -1,4 +1,4 @@
-# Fault cases the kernel's selftests do not cover (issue: reliability). Each
+# Fault cases the kernel's selftests do not cover. Each
 # asserts the exact kernel log line (where the kernel prints one: the sysfs
 # refusals print nothing, their errno is checked) and that the guest goes on
 # working (guest_still_patches; and the next test starts from an empty

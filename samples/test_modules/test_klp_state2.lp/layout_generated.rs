@@ -1,0 +1,15 @@
+pub(crate) const SIZE_klp_func: usize = 152;
+pub(crate) const OFFSET_klp_func_old_name: usize = 0;
+pub(crate) const OFFSET_klp_func_new_func: usize = 8;
+pub(crate) const OFFSET_klp_func_old_sympos: usize = 16;
+pub(crate) const SIZE_klp_object: usize = 168;
+pub(crate) const OFFSET_klp_object_name: usize = 0;
+pub(crate) const OFFSET_klp_object_funcs: usize = 8;
+pub(crate) const OFFSET_klp_object_callbacks: usize = 16;
+pub(crate) const SIZE_klp_patch: usize = 200;
+pub(crate) const OFFSET_klp_patch_mod: usize = 0;
+pub(crate) const OFFSET_klp_patch_objs: usize = 8;
+pub(crate) const OFFSET_klp_patch_states: usize = 16;
+pub(crate) const OFFSET_klp_patch_replace: usize = 24;
+pub(crate) const SIZE_klp_callbacks: usize = 40;
+pub(crate) const SIZE_klp_state: usize = 24;
