@@ -16,6 +16,10 @@
 //! seconds *inside* `verdict()`: a task there keeps a patch of it in
 //! transition.
 //!
+//! `/proc/rust_victim_twins` shows `triple(7) = 21` and `thrice(7) = 21`:
+//! two functions with the same machine code, which the compiler merges into
+//! one body with two symbols (one ftrace site).
+//!
 //! Both targets are `#[inline(never)]`: a call the compiler inlined would
 //! not go through the function's ftrace site (and a small function without
 //! it may be compiled into the crates that call it).
@@ -51,6 +55,19 @@ pub fn verdict(score: Option<u32>, nap_ms: u32) -> &'static CStr {
         Some(_) => c"fail",
         None => c"absent",
     }
+}
+
+/// Twins: the same code as [`thrice`], so LLVM merges the two functions
+/// (one body, two symbols).
+#[inline(never)]
+pub fn triple(x: u32) -> u32 {
+    x.wrapping_mul(3)
+}
+
+/// See [`triple`].
+#[inline(never)]
+pub fn thrice(x: u32) -> u32 {
+    x.wrapping_mul(3)
 }
 
 /// How long a read of /proc/rust_victim_slow sleeps in `verdict()`.
@@ -101,6 +118,19 @@ unsafe extern "C" fn show_slow(m: *mut bindings::seq_file, _v: *mut c_void) -> c
     0
 }
 
+/// Shows what the twins compute.
+unsafe extern "C" fn show_twins(m: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
+    let (a, b) = (
+        triple(core::hint::black_box(7)),
+        thrice(core::hint::black_box(7)),
+    );
+    // SAFETY: `m` is the seq_file of the read in progress; `%u` gets a `u32`.
+    unsafe { bindings::seq_printf(m, c"triple(7) = %u\n".as_ptr().cast(), a) };
+    // SAFETY: as above.
+    unsafe { bindings::seq_printf(m, c"thrice(7) = %u\n".as_ptr().cast(), b) };
+    0
+}
+
 struct Entry(*mut c_void);
 
 // SAFETY: the pointer is only handed back to `proc_remove()`, from any
@@ -110,13 +140,12 @@ unsafe impl Send for Entry {}
 unsafe impl Sync for Entry {}
 
 struct RustVictim {
-    entries: [Entry; 2],
+    entries: KVec<Entry>,
 }
 
-fn create(
-    name: &CStr,
-    show: unsafe extern "C" fn(*mut bindings::seq_file, *mut c_void) -> c_int,
-) -> Result<Entry> {
+type ShowFn = unsafe extern "C" fn(*mut bindings::seq_file, *mut c_void) -> c_int;
+
+fn create(name: &CStr, show: ShowFn) -> Result<Entry> {
     // SAFETY: `name` is a C string that outlives the call (procfs copies
     // it); `show` has the signature `single_open()` expects and lives as
     // long as this module, which removes the entry in `drop`.
@@ -137,19 +166,20 @@ fn create(
 
 impl kernel::Module for RustVictim {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let main = create(c"rust_victim", show)?;
-        let slow = match create(c"rust_victim_slow", show_slow) {
-            Ok(e) => e,
-            Err(e) => {
-                // SAFETY: created above, removed once.
-                unsafe { proc_remove(main.0) };
-                return Err(e);
-            }
+        // Dropped (entries removed) on an error half-way.
+        let mut victim = RustVictim {
+            entries: KVec::with_capacity(3, GFP_KERNEL)?,
         };
-        pr_info!("loaded: /proc/rust_victim, /proc/rust_victim_slow\n");
-        Ok(RustVictim {
-            entries: [main, slow],
-        })
+        for (name, show) in [
+            (c"rust_victim", show as ShowFn),
+            (c"rust_victim_slow", show_slow),
+            (c"rust_victim_twins", show_twins),
+        ] {
+            let entry = create(name, show)?;
+            victim.entries.push(entry, GFP_KERNEL)?;
+        }
+        pr_info!("loaded: /proc/rust_victim, /proc/rust_victim_slow, /proc/rust_victim_twins\n");
+        Ok(victim)
     }
 }
 

@@ -18,6 +18,8 @@ RT_VICTIM=rust_victim
 RT_FIX=rust_lp_victim_fix
 RT_SYM=rust_lp_victim_sym
 RT_ERRNAME=rust_lp_errname
+RT_TWINS=/proc/rust_victim_twins
+RT_TWIN_FIX=rust_lp_twins
 RT_NAP_S=5
 
 rt_tracefs() {
@@ -153,6 +155,35 @@ rt_case_rust_target_transition_held() {
 	rt_unload "$RT_FIX"
 }
 
+# rt_rust_addr NAME: the address of the Rust function of rust_victim whose
+# path ends with NAME, from /proc/kallsyms.
+rt_rust_addr() { grep " _R[^ ]*11rust_victim${#1}$1[[:space:]]*\[$RT_VICTIM\]\$" /proc/kallsyms | cut -d' ' -f1; }
+
+# A target the compiler merged with another Rust function (triple() and
+# thrice() of rust_victim have the same code: one body, two symbols, one
+# ftrace site): klp info says so, naming the other; loaded anyway, the
+# patch redirects both, which is what the check warns of.
+rt_case_rust_target_merged() {
+	insmod "$MODULES/$RT_VICTIM.ko" || fail "insmod $RT_VICTIM failed" || return 1
+	expect_eq "$(tr '\n' '|' <"$RT_TWINS")" "triple(7) = 21|thrice(7) = 21|" "$RT_TWINS before the patch" || return 1
+	local a b
+	a=$(rt_rust_addr triple)
+	b=$(rt_rust_addr thrice)
+	echo "triple at $a, thrice at $b"
+	[ -n "$a" ] && [ "$a" = "$b" ] || fail "triple and thrice are not merged in this build: the test proves nothing" || return 1
+	klp info "$MODULES/$RT_TWIN_FIX.ko"
+	expect_rc 0 || return 1
+	expect_line "fits the running kernel: no" || return 1
+	expect_text "FAIL $RT_VICTIM:_R" || return 1
+	expect_text "11rust_victim6triple not merged: _R" || return 1
+	expect_text "shares its code (its address in /proc/kallsyms) with 1 other Rust function(s) of $RT_VICTIM, merged by the compiler: _R" || return 1
+	expect_text "11rust_victim6thrice; patching it redirects all of them" || return 1
+	rt_load "$RT_TWIN_FIX" || return 1
+	expect_eq "$(tr '\n' '|' <"$RT_TWINS")" "triple(7) = 1021|thrice(7) = 1021|" "$RT_TWINS patched (both redirected)" || return 1
+	rt_unload "$RT_TWIN_FIX" || return 1
+	expect_eq "$(tr '\n' '|' <"$RT_TWINS")" "triple(7) = 21|thrice(7) = 21|" "$RT_TWINS after disabling the patch"
+}
+
 # The patch loaded first, the Rust module after: patched as it loads,
 # unpatched as it goes.
 rt_case_rust_target_module_loaded_after() {
@@ -193,11 +224,12 @@ t_rust_target_by_symbol() { with_cleanup rt_case_rust_target_by_symbol rt_cleanu
 t_rust_target_vmlinux() { with_cleanup rt_case_rust_target_vmlinux rt_cleanup; }
 t_rust_target_transition_held() { with_cleanup rt_case_rust_target_transition_held rt_cleanup; }
 t_rust_target_module_loaded_after() { with_cleanup rt_case_rust_target_module_loaded_after rt_cleanup; }
+t_rust_target_merged() { with_cleanup rt_case_rust_target_merged rt_cleanup; }
 t_rust_target_refused_without_fentry() { with_cleanup rt_case_rust_target_refused_without_fentry rt_cleanup; }
 
 if [ "$RT_HAVE_SITES" = 1 ]; then
 	TESTS="$TESTS t_rust_ftrace_sites t_rust_target_module t_rust_target_by_symbol t_rust_target_vmlinux
-		t_rust_target_transition_held t_rust_target_module_loaded_after"
+		t_rust_target_transition_held t_rust_target_module_loaded_after t_rust_target_merged"
 elif rt_required; then
 	TESTS="$TESTS t_rust_ftrace_sites_required"
 else
