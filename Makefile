@@ -12,6 +12,8 @@
 #   make check-debug  the QEMU suite again on the debug kernel (KASAN, lockdep,
 #                     kmemleak...), then the soak
 #   make soak         load/replace/unload cycles on the debug kernel, kmemleak
+#   make check-rust-targets  Rust functions as targets: the rust-fentry kernel
+#                     (rustc 1.98, -Zinstrument-mcount=fentry), the QEMU suite
 #   make print-kdir   the kernel build tree in use
 #
 # The kernel (scripts/lib/kernel.sh): KERNEL=test (default; the test kernel,
@@ -27,6 +29,7 @@ export KDIR KERNEL
 SCRIPTS := $(CURDIR)/scripts
 
 .PHONY: all setup setup-if-needed run check check-host check-build-fail check-signatures check-klp-new check-sig-enforce check-qemu check-selftests check-debug soak bench print-kdir clean
+.PHONY: check-rust-targets
 # klp (tools/klp), a host program the QEMU tests also run in the guest: built
 # with the cargo on PATH (rustup's), like the host tests.
 HOST_CARGO ?= cargo
@@ -82,6 +85,12 @@ check-debug: setup-if-needed
 
 soak: setup-if-needed
 	$(SCRIPTS)/check-debug.sh soak
+
+# Rust functions as livepatch targets, on the kernel built by rustc >= 1.98
+# with -Zinstrument-mcount=fentry (its own cached build, in a sid root): the
+# whole QEMU suite there, the Rust-target tests required.
+check-rust-targets: setup-if-needed
+	$(SCRIPTS)/rust-fentry.sh check
 
 # Rust vs C livepatch: call overhead, transition latency, size, build time.
 bench: all

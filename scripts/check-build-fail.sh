@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
 top=$(dirname "$here")
 
-cases=("$top"/tests/build-fail/*.rs)
+cases=("$top"/tests/build-fail/${BUILD_FAIL_CASES:-*}.rs)
 out=$top/out/build-fail
 rm -rf "$out"
 mkdir -p "$out"

@@ -4,6 +4,9 @@
 # tinyconfig plus kernel/test-kernel.config (plus kernel/debug.config for
 # KERNEL=debug), built out of tree into a cache directory keyed by source
 # version, config fragments and toolchain, and reused while unchanged.
+# KERNEL=rust-fentry is the test kernel's config built by rustc >= 1.98 with
+# KRUSTFLAGS=-Zinstrument-mcount=fentry in a sid root, from a copy of the
+# source whose Rust target spec allows it (scripts/lib/rust-fentry.sh).
 #
 #   kernel.sh build   build the selected test kernel if needed; print its tree
 #   kernel.sh dir     print the selected tree (no build, no check)
@@ -13,8 +16,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
 top=$(dirname "$here")
 
-# build_test_kernel FLAVOUR: build the test kernel FLAVOUR (test or debug) if
-# it is not built; print its build directory.
+# build_test_kernel FLAVOUR: build the test kernel FLAVOUR (test, debug or
+# rust-fentry) if it is not built; print its build directory. The build's
+# duration in seconds goes to .build-seconds in it.
 build_test_kernel() {
 	local flavour=$1 out src pkgver
 	out=$(test_kernel_dir "$flavour")
@@ -23,6 +27,11 @@ build_test_kernel() {
 	pkgver=$(cat "$KSRC_VERSION_FILE")
 	test_kernel_make_args
 	KRUN=()
+	if [ "$flavour" = rust-fentry ]; then
+		# Its toolchain, in its root.
+		mapfile -t KMAKE_ARGS < <(rust_fentry_kmake_args)
+		KRUN=(rust_fentry_krun)
+	fi
 	KDIR=$src
 	tmake() { kmake -s O="$out" "$@"; }
 
@@ -41,6 +50,8 @@ build_test_kernel() {
 			rmdir "$CACHE/src/unpack.tmp"
 			touch "$src/.unpacked-$pkgver"
 		fi
+		# The variant's source: a copy with the kernel-side change it needs.
+		[ "$flavour" != rust-fentry ] || KDIR=$(rust_fentry_source "$src")
 		mkdir -p "$out"
 		log "building the $flavour kernel $pkgver in $out (5 to 15 minutes on 2 cores)"
 		local t0=$SECONDS
@@ -58,6 +69,7 @@ build_test_kernel() {
 		tmake rustavailable >/dev/null || die "the kernel does not accept this Rust toolchain"
 		tmake -j"$(nproc)" bzImage modules >&2
 		log "$flavour kernel built in $((SECONDS - t0)) s"
+		echo "$((SECONDS - t0))" >"$out/.build-seconds"
 		touch "$out/.rust-livepatch-built"
 	fi
 	echo "$out"
@@ -78,5 +90,5 @@ env)
 		"$KERNEL_NAME" "$KDIR" "$KRUSTC" "$KCARGO" "${KRUN[*]}" "$LIBCLANG_PATH" "${KMAKE_ARGS[*]}"
 	;;
 build-test-kernel) build_test_kernel "${2:-test}" ;;
-*) die "usage: [KERNEL=test|debug] [KDIR=/path] kernel.sh build|dir|env" ;;
+*) die "usage: [KERNEL=test|debug|rust-fentry] [KDIR=/path] kernel.sh build|dir|env" ;;
 esac

@@ -39,7 +39,7 @@ mkdir -p "$out"
 
 modules=("$top/samples/rust_livepatch_sample.ko")
 if [ "$job" = tests ]; then
-	modules=("$top"/samples/*.ko "$top"/tests/modules/*.ko)
+	modules=("$top"/samples/*.ko "$top"/tests/modules/*.ko "$top"/tests/rust_targets/*.ko)
 	# The kernel's own C sample, the reference the Rust port is compared with.
 	c_sample=$KDIR/samples/livepatch/livepatch-sample.ko
 	[ -f "$c_sample" ] && modules+=("$c_sample")

@@ -44,6 +44,31 @@ PREF
 	$SUDO apt-get update -qq
 }
 
+# experimental, for the rust-fentry kernel's rustc (scripts/lib/rust-fentry.sh:
+# only its build root installs from it; here apt only reads its lists, so
+# that the root's versions are known). Pinned at 1: never installed from.
+apt_experimental() {
+	local list=/etc/apt/sources.list.d/rust-livepatch-experimental.sources
+	local pref=/etc/apt/preferences.d/rust-livepatch-experimental.pref
+	[ -f "$list" ] && [ -f "$pref" ] && return 0
+	local uri
+	uri=$(debian_mirror) || die "no Debian mirror configured in /etc/apt: cannot add experimental"
+	log "adding suite experimental from the configured mirror (pinned at 1, for the rust-fentry build root)"
+	$SUDO tee "$list" >/dev/null <<SRC
+Types: deb
+URIs: $uri
+Suites: experimental
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+	$SUDO tee "$pref" >/dev/null <<'PREF'
+Package: *
+Pin: release a=experimental
+Pin-Priority: 1
+PREF
+	$SUDO apt-get update -qq
+}
+
 have_pkgs() {
 	local p
 	for p in "$@"; do
@@ -102,6 +127,7 @@ main() {
 		return 0
 	fi
 	apt_sources
+	apt_experimental
 	# Host build tools for the kernel, and the Rust toolchain the kernel uses
 	# (Debian's rustc-web ships rust-src, which the rustup toolchain lacks).
 	apt_install build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils \

@@ -85,6 +85,8 @@ ktap_run() {
 	local n=0 t out rc
 	say "KTAP version 1"
 	say "1..$(echo $TESTS | wc -w)"
+	# Why some tests did not register on this kernel (a tests.d file says).
+	[ -n "${NOTES:-}" ] && printf '%s' "$NOTES" >"$OUT"
 	for t in $TESTS; do
 		n=$((n + 1))
 		out=$($t 2>&1)

@@ -106,9 +106,18 @@ debian_chroot_dir() { echo "$DEBIAN_CACHE/chroot/$DEBIAN_SUITE-$(debian_chroot_k
 # configured mirror, then apt-get install the build packages); print its
 # path. The mirror line is removed from the root afterwards, with apt's lists
 # and caches.
-debian_chroot() {
-	local dir root t0 mirror v
-	dir=$(debian_chroot_dir)
+debian_chroot() { debian_make_root "$(debian_chroot_dir)" "${DEBIAN_CHROOT_PACKAGES[@]}"; }
+
+# debian_make_root DIR PKG...: make a $DEBIAN_SUITE build root in DIR/root if
+# DIR/.ready is missing (debootstrap minbase from the configured mirror, then
+# apt-get install PKG...); print DIR/root. A PKG written name/SUITE comes
+# from another suite of the mirror (experimental): that suite is added to the
+# root's sources for the install, and apt takes the dependencies it needs
+# from it too. DIR/packages lists what the root holds; the mirror line,
+# apt's lists and caches, docs and man pages are removed afterwards.
+debian_make_root() {
+	local dir=$1 root t0 mirror v p suites=()
+	shift
 	root=$dir/root
 	if [ -f "$dir/.ready" ]; then
 		echo "$root"
@@ -116,9 +125,9 @@ debian_chroot() {
 	fi
 	[ "$(id -u)" = 0 ] || die "making the $DEBIAN_SUITE build root needs root (debootstrap, chroot)"
 	command -v debootstrap >/dev/null || die "debootstrap missing: run scripts/setup.sh"
-	mkdir -p "$DEBIAN_CACHE/chroot"
+	mkdir -p "$(dirname "$dir")"
 	local lockfd
-	exec {lockfd}>>"$DEBIAN_CACHE/chroot/.lock"
+	exec {lockfd}>>"$(dirname "$dir")/.lock"
 	flock "$lockfd"
 	if [ -f "$dir/.ready" ]; then
 		exec {lockfd}>&-
@@ -126,9 +135,9 @@ debian_chroot() {
 		return 0
 	fi
 	t0=$SECONDS
+	mirror=$(debian_mirror)
 	# Resumable: a failed apt step does not redo the debootstrap.
 	if [ ! -f "$dir/.debootstrapped" ]; then
-		mirror=$(debian_mirror)
 		rm -rf "$dir"
 		mkdir -p "$dir"
 		log "debootstrap $DEBIAN_SUITE (minbase) into $root"
@@ -139,21 +148,31 @@ debian_chroot() {
 		touch "$dir/.debootstrapped"
 	fi
 	# debootstrap wrote the mirror into the root's sources.list; apt needs
-	# it once more, then it goes. The host's apt policy on Release dates
-	# (some mirrors serve expired Release files) applies inside too.
+	# it once more (with the other suites asked for), then it goes. The
+	# host's apt policy on Release dates (some mirrors serve expired Release
+	# files) applies inside too.
+	for p in "$@"; do
+		case "$p" in */*) suites+=("${p#*/}") ;; esac
+	done
+	if [ ${#suites[@]} -gt 0 ]; then
+		printf 'deb %s %s main\n' "$mirror" "$DEBIAN_SUITE" >"$root/etc/apt/sources.list"
+		printf '%s\n' "${suites[@]}" | sort -u | while read -r v; do
+			printf 'deb %s %s main\n' "$mirror" "$v"
+		done >>"$root/etc/apt/sources.list"
+	fi
 	local aptopts=() o
 	for o in Acquire::Check-Valid-Until Acquire::Check-Date; do
 		v=$(apt-config dump "$o" --format '%v%n' | head -n1)
 		[ -n "$v" ] && aptopts+=(-o "$o=$v")
 	done
-	log "installing the build packages in the $DEBIAN_SUITE root: ${DEBIAN_CHROOT_PACKAGES[*]}"
+	log "installing the build packages in the $DEBIAN_SUITE root: $*"
 	if ! debian_in_chroot "$root" sh -ec '
 		n=$1; shift
 		opts=""
 		while [ "$n" -gt 0 ]; do opts="$opts $1"; shift; n=$((n - 1)); done
 		apt-get $opts update -qq
 		DEBIAN_FRONTEND=noninteractive apt-get $opts install -y -qq --no-install-recommends "$@"
-		apt-get clean' sh "${#aptopts[@]}" "${aptopts[@]}" "${DEBIAN_CHROOT_PACKAGES[@]}" >"$dir/apt.log" 2>&1; then
+		apt-get clean' sh "${#aptopts[@]}" "${aptopts[@]}" "$@" >"$dir/apt.log" 2>&1; then
 		tail -n 30 "$dir/apt.log" >&2
 		die "installing the build packages in $root failed (log: $dir/apt.log)"
 	fi

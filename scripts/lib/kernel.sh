@@ -9,6 +9,9 @@
 #   KERNEL=test    (default) the test kernel: Debian's linux-source-$KVER,
 #                  tinyconfig + kernel/test-kernel.config, cached in $CACHE/kernel/
 #   KERNEL=debug   the test kernel plus kernel/debug.config, its own cache entry
+#   KERNEL=rust-fentry  the test kernel's config built by rustc >= 1.98 with
+#                  -Zinstrument-mcount=fentry in a sid root: Rust functions are
+#                  ftrace sites (scripts/lib/kernel-rust-fentry.sh)
 #   KERNEL=NAME    any other NAME is a flavour defined by scripts/lib/kernel-NAME.sh,
 #                  which must define kernel_select_NAME MODE (see the contract
 #                  below): e.g. a distribution kernel built in a chroot
@@ -105,7 +108,8 @@ kernel_toolchain() {
 }
 
 # test_kernel_dir FLAVOUR: the cache directory of a test kernel flavour
-# (test or debug), keyed by source version, config fragments and toolchain.
+# (test, debug or rust-fentry), keyed by source version, config fragments and
+# toolchain.
 test_kernel_dir() {
 	local flavour=$1 name pkgver
 	[ -s "$KSRC_VERSION_FILE" ] || die "kernel source not fetched: run make setup"
@@ -119,10 +123,14 @@ test_kernel_dir() {
 	key=$({
 		echo "$pkgver"
 		cat "${TEST_KERNEL_FRAGS[@]}"
-		"$TOOLCHAIN_RUSTC" --version
-		"clang-$LLVM_VERSION" --version | head -n1
-		"$TOOLCHAIN_BINDGEN" --version
-		pahole --version
+		if [ "$flavour" = rust-fentry ]; then
+			rust_fentry_toolchain
+		else
+			"$TOOLCHAIN_RUSTC" --version
+			"clang-$LLVM_VERSION" --version | head -n1
+			"$TOOLCHAIN_BINDGEN" --version
+			pahole --version
+		fi
 	} | sha256sum | cut -c1-12)
 	echo "$CACHE/kernel/$pkgver-$name-$key"
 }
@@ -133,6 +141,11 @@ test_kernel_frags() {
 	case "$1" in
 	test) ;;
 	debug) TEST_KERNEL_FRAGS+=("$RL_TOP/kernel/debug.config") ;;
+	rust-fentry)
+		# Same config, another toolchain.
+		# shellcheck source=kernel-rust-fentry.sh
+		. "$RL_TOP/scripts/lib/kernel-rust-fentry.sh"
+		;;
 	*) die "unknown test kernel flavour $1" ;;
 	esac
 }

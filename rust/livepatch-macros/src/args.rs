@@ -337,6 +337,68 @@ fn symbol_value(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
     Ok(v)
 }
 
+/// What `target = ...` names.
+pub(crate) enum Target {
+    /// `target = "name"`: a symbol of the object: a C function, a
+    /// `#[no_mangle]` Rust one, or a mangled Rust symbol (`_R...`).
+    Name(LitStr),
+    /// `target = path::to::function`: a Rust function of vmlinux's crates or
+    /// of a module's crate, by its path; the compiler gives its symbol.
+    Path(syn::ExprPath),
+}
+
+fn target_value(meta: &ParseNestedMeta<'_>) -> syn::Result<Target> {
+    let input = meta.value()?;
+    if input.peek(LitStr) {
+        let v: LitStr = input.parse()?;
+        names::check_symbol_name(&v)?;
+        return Ok(Target::Name(v));
+    }
+    let path: syn::ExprPath = input.parse().map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            "expected the target's symbol name as a string (`target = \"name\"`) or the path \
+             of a Rust function (`target = kernel::module::function`)",
+        )
+    })?;
+    check_target_path(&path)?;
+    Ok(Target::Path(path))
+}
+
+/// A Rust target has one symbol: not a generic instance, not a function of
+/// the patch itself.
+fn check_target_path(path: &syn::ExprPath) -> syn::Result<()> {
+    // In `<T as Trait<A>>::f`, `Trait<A>` names the impl; what follows the
+    // trait, and a path without `<... as ...>`, is the function and its type.
+    let skip = path.qself.as_ref().map_or(0, |q| q.position);
+    if let Some(seg) = path
+        .path
+        .segments
+        .iter()
+        .skip(skip)
+        .find(|s| !s.arguments.is_none())
+    {
+        return Err(syn::Error::new_spanned(
+            &seg.arguments,
+            "a generic Rust function cannot be a livepatch target: each instance is compiled \
+             into the crates that use it, so it has no single symbol in the kernel; patch the \
+             non-generic function that calls it",
+        ));
+    }
+    if path.qself.is_none() {
+        if let Some(first) = path.path.segments.first() {
+            if ["crate", "self", "super", "Self"].contains(&first.ident.to_string().as_str()) {
+                return Err(syn::Error::new_spanned(
+                    &first.ident,
+                    "the target is a function of the kernel or of a module, named from its crate \
+                     (`kernel::...`, or the module's crate name): not a function of this patch",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn object_value(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
     let v: LitStr = meta.value()?.parse()?;
     if v.value() != names::VMLINUX {
@@ -368,8 +430,10 @@ fn sympos_value(meta: &ParseNestedMeta<'_>) -> syn::Result<(u64, Span)> {
 keys! {
     /// The keys of `#[livepatch(...)]` on one replacement function.
     struct FuncArgs {
-        /// `target = "name"`: the function replaced (default: the Rust name).
-        target: LitStr => symbol_value,
+        /// `target = "name"` (a symbol) or `target = path::to::function`
+        /// (a Rust function): the function replaced (default: the Rust
+        /// name).
+        target: Target => target_value,
         /// `object = "vmlinux" | "module"`.
         object: LitStr => object_value,
         /// `sympos = N`: which of several same-named local symbols.

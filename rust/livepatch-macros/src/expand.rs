@@ -8,7 +8,7 @@ use std::ffi::CString;
 
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::{parse_quote, Ident, Item, ItemMod, LitBool, LitStr};
+use syn::{parse_quote, spanned::Spanned, Ident, Item, ItemMod, LitBool, LitStr};
 
 use crate::{
     args::{self, ModuleArgs, PatchArgs, Replace},
@@ -225,6 +225,10 @@ fn entry(r: &Replacement) -> Vec<Item> {
         ".quad 1b".to_string(),
         ".popsection".to_string(),
     ]);
+    // The body has the replacement's ABI, which is the target's (the stub
+    // jumps to it with the registers as the caller set them): C, or for a
+    // Rust target possibly Rust (same compiler, same types: same ABI).
+    let abi = (!r.is_rust_abi()).then(|| quote!(extern "C"));
     let mut items: Vec<Item> = vec![
         parse_quote_spanned! {span=>
             #[cfg(all(target_arch = "x86_64", CONFIG_FTRACE_MCOUNT_USE_OBJTOOL))]
@@ -257,8 +261,8 @@ fn entry(r: &Replacement) -> Vec<Item> {
             #[doc(hidden)]
             #[cfg_attr(target_arch = "x86_64", export_name = #body_symbol, link_section = #section)]
             #[cfg_attr(not(target_arch = "x86_64"), export_name = #symbol)]
-            #[allow(unreachable_code)]
-            unsafe extern "C" fn #entry(#(#args: #types),*) #output {
+            #[allow(unreachable_code, unused_unsafe)]
+            unsafe #abi fn #entry(#(#args: #types),*) #output {
                 // SAFETY: the kernel enters this in place of the function it
                 // replaces, with that function's arguments: `#[unsafe(livepatch)]`
                 // on `#ident` promises its signature is that function's.
@@ -277,7 +281,77 @@ fn entry(r: &Replacement) -> Vec<Item> {
         },
     ];
     items.extend(binding_check(r));
+    items.extend(rust_target(r));
     items
+}
+
+/// The symbol of a Rust target named by its path: the label of the string
+/// `klp_func.old_name` points to.
+fn target_label(r: &Replacement) -> String {
+    format!("__livepatch_target_{}", args::ident_name(&r.ident))
+}
+
+fn target_static(r: &Replacement) -> Ident {
+    format_ident!("__LIVEPATCH_TARGET_{}", args::ident_name(&r.ident))
+}
+
+/// For a Rust target named by its path (`target = kernel::a::f`): its
+/// symbol name and a check of its type.
+///
+/// The name is the one the compiler gives the function, written by a `sym`
+/// operand of `global_asm!` into a string in `.rodata`: a `sym` operand
+/// substitutes the (mangled) symbol as text, creates no relocation, so the
+/// patch module neither needs the target exported nor depends on its module
+/// (which may load after the patch). The compiler reads it from the crate's
+/// metadata: the `kernel` crate's in the kernel tree, a module crate's
+/// `.rmeta` given with `--extern`.
+///
+/// The check: the target, as a function pointer of the replacement's type
+/// (ABI, parameters, return type), must compile; so the replacement has
+/// the target's exact signature, as the compiler sees the target in that
+/// metadata (up to lifetimes, and an `unsafe` pointer accepts a safe fn).
+fn rust_target(r: &Replacement) -> Vec<Item> {
+    let Some(path) = &r.rust_path else {
+        return Vec::new();
+    };
+    let label = target_label(r);
+    let target = target_static(r);
+    let lines = [
+        ".pushsection .rodata.rust_livepatch.targets,\"a\"".to_string(),
+        format!("{label}:"),
+        ".asciz \"{0}\"".to_string(),
+        ".popsection".to_string(),
+    ];
+    let sig = &r.sig;
+    let types = sig.inputs.iter().filter_map(|a| match a {
+        syn::FnArg::Typed(t) => Some(&*t.ty),
+        syn::FnArg::Receiver(_) => None,
+    });
+    let output = &sig.output;
+    let abi = (!r.is_rust_abi()).then(|| quote!(extern "C"));
+    let span = path.span();
+    vec![
+        parse_quote! {
+            ::core::arch::global_asm!(#(#lines),*, sym #path);
+        },
+        parse_quote! {
+            unsafe extern "C" {
+                #[link_name = #label]
+                #[doc(hidden)]
+                static #target: u8;
+            }
+        },
+        parse_quote_spanned! {span=>
+            const _: () = {
+                #[allow(non_camel_case_types)]
+                type replacement_signature = unsafe #abi fn(#(#types),*) #output;
+                // The target's type is not the replacement's: give the
+                // replacement the target's signature (ABI, parameter and
+                // return types).
+                let _: replacement_signature = #path;
+            };
+        },
+    ]
 }
 
 /// `quote_spanned!` + `parse_quote!`.
@@ -293,6 +367,10 @@ use parse_quote_spanned;
 /// the binding's. For a name `bindings` does not have, the check finds the
 /// stand-in declared here instead and passes.
 fn binding_check(r: &Replacement) -> Option<Item> {
+    if r.kind.is_rust() {
+        // No binding: a path target has its own check (`rust_target`).
+        return None;
+    }
     if r.sympos != 0 {
         // Several local functions have this name: the binding may be another.
         return None;
@@ -399,16 +477,25 @@ fn signature_record(r: &Replacement, object: &str) -> Item {
     let mut lines: Vec<String> = vec![
         ".pushsection .note.rust_livepatch.signatures,\"\",@progbits".into(),
         ".ascii \"RLPS\"".into(),
-        format!(".byte 1, {}", u8::from(r.unchecked)),
+        // The kernel's BTF has no Rust function (pahole leaves Rust units
+        // out): a Rust target's signature is checked at build time, by the
+        // compiler for a path, or is the author's promise for a symbol.
+        format!(".byte 1, {}", u8::from(r.unchecked || r.kind.is_rust())),
         format!(".short {}", r.sig.inputs.len()),
         ".long 3f - 2f".into(),
         "2:".into(),
         format!(".asciz {}", asm_string(object)),
-        format!(".asciz {}", asm_string(&r.target.value())),
+        match &r.rust_path {
+            Some(_) => ".asciz \"{target}\"".into(),
+            None => format!(".asciz {}", asm_string(&r.target.value())),
+        },
         format!(".long {}", r.sympos),
         format!(".asciz {}", asm_string(&args::ident_name(&r.ident))),
     ];
     let mut operands: Vec<TokenStream> = Vec::new();
+    if let Some(path) = &r.rust_path {
+        operands.push(quote!(target = sym #path,));
+    }
     let mut ty_record = |n: usize, ty: &syn::Type, lines: &mut Vec<String>| {
         let (c, s, pc, z, pz) = (
             format_ident!("c{}", n),
@@ -481,28 +568,40 @@ fn func(r: &Replacement) -> TokenStream {
         sympos,
         ..
     } = r;
-    let target = c_str(target);
     let entry = entry_ident(r);
     let stub = stub_static(r);
+    // The entry: the stub, which jumps to the body, on x86_64.
+    let new_func = quote! {
+        {
+            #[cfg(target_arch = "x86_64")]
+            let entry = (&raw const #stub).cast::<::core::ffi::c_void>();
+            #[cfg(not(target_arch = "x86_64"))]
+            let entry = #entry as *const ::core::ffi::c_void;
+            entry
+        }
+    };
+    if r.rust_path.is_some() {
+        let target = target_static(r);
+        return quote_spanned! {ident.span()=>
+            // SAFETY: `#target` is the NUL-terminated symbol name of the
+            // target, in this module's `.rodata` (see `rust_target()` in the
+            // patch macro); the compiler checked that the replacement, and so
+            // its entry (the stub, which jumps to the body, on x86_64), has
+            // the target's type; `#[unsafe(livepatch)]` on `#ident` promises
+            // that the running target is the one this patch was built
+            // against. Both are data and code of this module, so they live as
+            // long as the descriptors.
+            unsafe { ::livepatch::Func::with_symbol(&raw const #target, #new_func, #sympos) }
+        };
+    }
+    let target = c_str(target);
     quote_spanned! {ident.span()=>
         // SAFETY: `#[unsafe(livepatch)]` on `#ident` promises it has the
-        // signature of the C function it replaces, and its entry (the stub,
+        // signature of the function it replaces, and its entry (the stub,
         // which jumps to the body, on x86_64) has the same one; both are code
         // of this module, so they live as long as the descriptors that point
         // to them.
-        unsafe {
-            ::livepatch::Func::new(
-                #target,
-                {
-                    #[cfg(target_arch = "x86_64")]
-                    let entry = (&raw const #stub).cast::<::core::ffi::c_void>();
-                    #[cfg(not(target_arch = "x86_64"))]
-                    let entry = #entry as *const ::core::ffi::c_void;
-                    entry
-                },
-                #sympos,
-            )
-        }
+        unsafe { ::livepatch::Func::new(#target, #new_func, #sympos) }
     }
 }
 
@@ -934,6 +1033,51 @@ mod tests {
         // No binding check for a sympos, nor a module without the keys.
         assert!(!out.contains("let _ : replacement_signature = f"), "{out}");
         assert!(!out.contains("module !"), "{out}");
+    }
+
+    #[test]
+    fn rust_targets() {
+        let out = expand(
+            quote!(license = "GPL", name = "m"),
+            quote! {
+                mod fix {
+                    #[unsafe(livepatch(target = kernel::error::Error::name))]
+                    fn name(e: &kernel::error::Error) -> Option<&'static CStr> { None }
+                    #[unsafe(livepatch(target = rust_victim::c_abi, object = "rust_victim", sympos = 2))]
+                    extern "C" fn c_abi(x: u32) -> u32 { x }
+                    #[unsafe(livepatch(target = "_RNvCs1234_11rust_victim7verdict", object = "rust_victim"))]
+                    unsafe fn verdict(x: u32) -> u32 { x }
+                }
+            },
+        );
+        for want in [
+            // The symbol, written by the compiler into `.rodata`.
+            r#"global_asm ! (".pushsection .rodata.rust_livepatch.targets,\"a\"" , "__livepatch_target_name:" , ".asciz \"{0}\"" , ".popsection" , sym kernel :: error :: Error :: name)"#,
+            r#"unsafe extern "C" { # [link_name = "__livepatch_target_name"] # [doc (hidden)] static __LIVEPATCH_TARGET_name : u8 ; }"#,
+            "Func :: with_symbol (& raw const __LIVEPATCH_TARGET_name , { # [cfg (target_arch = \"x86_64\")] let entry = (& raw const __LIVEPATCH_STUB_name) . cast :: < :: core :: ffi :: c_void > () ;",
+            "__livepatch_entry_name as * const :: core :: ffi :: c_void ; entry } , 0u64)",
+            "Func :: with_symbol (& raw const __LIVEPATCH_TARGET_c_abi , { # [cfg (target_arch = \"x86_64\")] let entry = (& raw const __LIVEPATCH_STUB_c_abi) . cast :: < :: core :: ffi :: c_void > () ;",
+            "__livepatch_entry_c_abi as * const :: core :: ffi :: c_void ; entry } , 2u64)",
+            // The type check, with the replacement's ABI.
+            "type replacement_signature = unsafe fn (& kernel :: error :: Error) -> Option < & 'static CStr > ;",
+            "let _ : replacement_signature = kernel :: error :: Error :: name ;",
+            "type replacement_signature = unsafe extern \"C\" fn (u32) -> u32 ;",
+            "let _ : replacement_signature = rust_victim :: c_abi ;",
+            // Entries with the target's ABI.
+            "unsafe fn __livepatch_entry_name (__lp_arg0 : & kernel :: error :: Error) -> Option < & 'static CStr >",
+            "unsafe extern \"C\" fn __livepatch_entry_c_abi (__lp_arg0 : u32) -> u32",
+            "unsafe fn __livepatch_entry_verdict (__lp_arg0 : u32) -> u32",
+            // A mangled name as it is; records unchecked (no Rust in BTF),
+            // the path's symbol given by the compiler.
+            r#"Func :: new (c"_RNvCs1234_11rust_victim7verdict" ,"#,
+            r#"".byte 1, 1" , ".short 1" , ".long 3f - 2f" , "2:" , ".asciz \"vmlinux\"" , ".asciz \"{target}\"""#,
+            "target = sym kernel :: error :: Error :: name ,",
+            r#"".asciz \"rust_victim\"" , ".asciz \"_RNvCs1234_11rust_victim7verdict\"""#,
+        ] {
+            assert!(out.contains(want), "missing `{want}` in:\n{out}");
+        }
+        // No bindings check for Rust targets.
+        assert!(!out.contains("use :: kernel :: bindings :: *"), "{out}");
     }
 
     #[test]

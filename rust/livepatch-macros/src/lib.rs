@@ -90,16 +90,26 @@ pub fn patch(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// `#[unsafe(livepatch)]`.
 ///
 /// The function must be a non-generic `unsafe extern "C" fn` with exactly the
-/// C signature of the function it replaces: the kernel enters it in place of
-/// the original, with the original's arguments. That is the promise the
+/// C signature of the function it replaces (for a Rust target: the target's
+/// signature and ABI): the kernel enters it in place of the original, with
+/// the original's arguments. That is the promise the
 /// `unsafe(...)` makes; justify it in a `// SAFETY:` comment above (the build
 /// requires one). Where the kernel's `bindings` declare the target (a
 /// function of vmlinux in a header), the build also checks that the types
 /// are the binding's.
 ///
 /// Keys, all optional:
-/// - `target = "name"`: the function to replace (default: this function's own
-///   name);
+/// - `target = "name"`: the function to replace, by its symbol (default:
+///   this function's own name). A mangled Rust symbol (`"_R..."`) is a Rust
+///   function: the replacement may then have the Rust ABI (`unsafe fn`);
+/// - `target = path::to::function`: a Rust function of the kernel (a path
+///   into vmlinux's crates: `kernel::...`) or of a module (its crate, passed
+///   with `--extern`, and `object = "module"`), on a kernel whose Rust code
+///   has ftrace sites (rustc >= 1.98, `-Zinstrument-mcount=fentry`). The
+///   compiler writes its mangled symbol into the patch and checks that the
+///   replacement has its type: ABI (Rust or `extern "C"`), parameters,
+///   return type. It must not be generic (refused here) nor `#[inline]`
+///   (refused by `klp post-link`);
 /// - `object = "vmlinux" | "module_name"`: where the target lives (default:
 ///   `vmlinux`);
 /// - `sympos = N`: which of several same-named local symbols (default 0:

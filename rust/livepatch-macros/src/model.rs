@@ -8,16 +8,21 @@ use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::{spanned::Spanned, Attribute, ForeignItem, Ident, Item, ItemFn, ItemMod, LitStr};
 
 use crate::{
-    args::{self, FuncArgs, ParamArgs, SymbolArgs, SymbolsArgs},
+    args::{self, FuncArgs, ParamArgs, SymbolArgs, SymbolsArgs, Target},
     names, safety,
 };
 
-/// One `klp_func`: a Rust function replacing a C one.
+/// One `klp_func`: a Rust function replacing a C or a Rust one.
 pub(crate) struct Replacement {
     /// The Rust function.
     pub(crate) ident: Ident,
-    /// `klp_func.old_name`.
+    /// `klp_func.old_name`; for a target named by its Rust path, the path
+    /// as written (for messages: the compiler gives the symbol).
     pub(crate) target: LitStr,
+    /// What kind of function the target is.
+    pub(crate) kind: TargetKind,
+    /// `target = path::to::function`: the Rust function replaced.
+    pub(crate) rust_path: Option<syn::ExprPath>,
     /// `klp_func.old_sympos`.
     pub(crate) sympos: u64,
     /// The function's signature, for the entry and the binding check.
@@ -27,6 +32,60 @@ pub(crate) struct Replacement {
     pub(crate) named: bool,
     /// `unchecked_signature`: the target may be absent from BTF.
     pub(crate) unchecked: bool,
+}
+
+impl Replacement {
+    /// Whether the replacement, and so its entry, has the Rust ABI (else C).
+    pub(crate) fn is_rust_abi(&self) -> bool {
+        is_rust_abi(&self.sig)
+    }
+}
+
+/// What a replacement's target is, which decides the ABIs it may have.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum TargetKind {
+    /// A C function, by its symbol name: the replacement is an
+    /// `unsafe extern "C" fn`.
+    C,
+    /// A Rust function by its mangled symbol (`target = "_R..."`): Rust or
+    /// C ABI, `unsafe` (its signature is the author's promise).
+    RustSymbol,
+    /// A Rust function by its path: Rust or C ABI, checked against the
+    /// target's type by the compiler.
+    RustPath,
+}
+
+impl TargetKind {
+    /// The kind of a target given as a symbol name: v0-mangled Rust symbols
+    /// start with `_R`, which no C symbol of the kernel does.
+    pub(crate) fn of_name(name: &str) -> Self {
+        if name.starts_with("_R") {
+            Self::RustSymbol
+        } else {
+            Self::C
+        }
+    }
+
+    pub(crate) fn is_rust(self) -> bool {
+        self != Self::C
+    }
+}
+
+fn is_rust_abi(sig: &syn::Signature) -> bool {
+    sig.abi
+        .as_ref()
+        .is_none_or(|a| a.name.as_ref().is_some_and(|n| n.value() == "Rust"))
+}
+
+/// A path as written, without spaces: `kernel::error::Error::name`.
+pub(crate) fn path_text(path: &syn::ExprPath) -> String {
+    let s = quote::quote!(#path)
+        .to_string()
+        .replace(" :: ", "::")
+        .replace("< ", "<")
+        .replace(" >", ">");
+    s.strip_prefix(":: ")
+        .map_or(s.clone(), |t| format!("::{t}"))
 }
 
 /// A non-exported function or variable of a patched object, declared in a
@@ -221,8 +280,8 @@ fn item_attrs(item: &mut Item) -> Option<&mut Vec<Attribute>> {
     })
 }
 
-/// Checks that `f` can stand in for a C function.
-pub(crate) fn check_signature(f: &ItemFn) -> syn::Result<()> {
+/// Checks that `f` can stand in for a function of kind `kind`.
+pub(crate) fn check_signature(f: &ItemFn, kind: TargetKind) -> syn::Result<()> {
     let sig = &f.sig;
     let mut errors = Errors::default();
     if let Some(c) = &sig.constness {
@@ -241,7 +300,7 @@ pub(crate) fn check_signature(f: &ItemFn) -> syn::Result<()> {
         errors.push(syn::Error::new_spanned(
             &sig.generics,
             "a livepatch replacement cannot be generic: the kernel calls it at one fixed address \
-             with the C function's arguments",
+             with the original function's arguments",
         ));
     }
     if let Some(v) = &sig.variadic {
@@ -250,20 +309,42 @@ pub(crate) fn check_signature(f: &ItemFn) -> syn::Result<()> {
             "a livepatch replacement cannot be variadic",
         ));
     }
-    match &sig.abi {
-        Some(abi) if abi.name.as_ref().is_some_and(|n| n.value() == "C") => {}
-        Some(abi) => errors.push(syn::Error::new_spanned(
+    let c_abi = sig
+        .abi
+        .as_ref()
+        .is_some_and(|a| a.name.as_ref().is_some_and(|n| n.value() == "C"));
+    match (&sig.abi, kind) {
+        (None, TargetKind::RustSymbol | TargetKind::RustPath) => {}
+        (Some(_), TargetKind::RustSymbol | TargetKind::RustPath) if c_abi || is_rust_abi(sig) => {}
+        (Some(abi), TargetKind::RustSymbol | TargetKind::RustPath) => {
+            errors.push(syn::Error::new_spanned(
+                abi,
+                "wrong ABI: a replacement of a Rust function has its ABI, the Rust ABI (no \
+                 `extern`) or `extern \"C\"`",
+            ))
+        }
+        (Some(_), TargetKind::C) if c_abi => {}
+        (Some(abi), TargetKind::C) => errors.push(syn::Error::new_spanned(
             abi,
             "wrong ABI: a livepatch replacement is called as the C function it replaces; \
              write `unsafe extern \"C\" fn`",
         )),
-        None => errors.push(syn::Error::new(
+        (None, TargetKind::C) => errors.push(syn::Error::new(
             sig.fn_token.span,
             "missing ABI: a livepatch replacement is called as the C function it replaces; \
-             write `unsafe extern \"C\" fn`",
+             write `unsafe extern \"C\" fn` (a Rust function is a target by its path, \
+             `target = krate::function`, or its mangled symbol, `target = \"_R...\"`)",
         )),
     }
-    if sig.unsafety.is_none() {
+    if sig.unsafety.is_none() && kind == TargetKind::RustSymbol {
+        errors.push(syn::Error::new(
+            sig.fn_token.span,
+            "a replacement of a Rust function named by its symbol must be `unsafe fn` (or \
+             `unsafe extern \"C\" fn`): nothing checks its signature against the target's \
+             (name the target by its path for that check)",
+        ));
+    }
+    if sig.unsafety.is_none() && kind == TargetKind::C {
         errors.push(syn::Error::new(
             sig.fn_token.span,
             "a livepatch replacement must be `unsafe extern \"C\" fn`: it receives the C \
@@ -429,9 +510,6 @@ fn replacement(f: &ItemFn, found: &Found) -> syn::Result<(Option<LitStr>, Replac
     } else if let Err(e) = safety::require_comment(&found.attr) {
         errors.push(e);
     }
-    if let Err(e) = check_signature(f) {
-        errors.push(e);
-    }
     let args = match if found.is_unsafe {
         FuncArgs::parse_tokens(found.inner.clone())
     } else {
@@ -439,22 +517,37 @@ fn replacement(f: &ItemFn, found: &Found) -> syn::Result<(Option<LitStr>, Replac
     } {
         Ok(a) => a,
         Err(e) => {
+            // The signature's rules depend on the target: without the
+            // arguments, they are not checked.
             errors.push(e);
-            FuncArgs::default()
+            return Err(errors.finish().unwrap_err());
         }
     };
     let ident = f.sig.ident.clone();
     let span = ident.span();
-    let target = match args.target {
-        Some(t) => t,
+    let (target, rust_path, kind) = match args.target {
+        Some(Target::Name(t)) => {
+            let kind = TargetKind::of_name(&t.value());
+            (t, None, kind)
+        }
+        Some(Target::Path(p)) => {
+            if let Err(e) = check_path_object(&p, args.object.as_ref()) {
+                errors.push(e);
+            }
+            let text = LitStr::new(&path_text(&p), p.span());
+            (text, Some(p), TargetKind::RustPath)
+        }
         None => {
             let name = LitStr::new(&args::ident_name(&ident), ident.span());
             if let Err(e) = names::check_symbol_name(&name) {
                 errors.push(e);
             }
-            name
+            (name, None, TargetKind::C)
         }
     };
+    if let Err(e) = check_signature(f, kind) {
+        errors.push(e);
+    }
     errors.finish()?;
     let object = args.object.filter(|o| o.value() != names::VMLINUX);
     let sympos = args.sympos.map_or(0, |(v, _)| v);
@@ -468,6 +561,8 @@ fn replacement(f: &ItemFn, found: &Found) -> syn::Result<(Option<LitStr>, Replac
         Replacement {
             ident,
             target,
+            kind,
+            rust_path,
             sympos,
             sig: f.sig.clone(),
             named,
@@ -475,6 +570,39 @@ fn replacement(f: &ItemFn, found: &Found) -> syn::Result<(Option<LitStr>, Replac
         },
         span,
     ))
+}
+
+/// A Rust target's object: a path into vmlinux's crates is in vmlinux, one
+/// into another crate (a module's) needs `object = "module"`. The check
+/// reads the path as written: `object = "vmlinux"` given explicitly is taken
+/// as it is (a crate renamed by `use`).
+fn check_path_object(path: &syn::ExprPath, object: Option<&LitStr>) -> syn::Result<()> {
+    if path.qself.is_some() {
+        return Ok(());
+    }
+    let Some(first) = path.path.segments.first() else {
+        return Ok(());
+    };
+    let krate = args::ident_name(&first.ident);
+    let in_vmlinux = names::VMLINUX_CRATES.contains(&krate.as_str());
+    match object {
+        None if !in_vmlinux => Err(syn::Error::new_spanned(
+            &first.ident,
+            format!(
+                "`{krate}` is not one of vmlinux's crates ({}): for a function of the module \
+                 `{krate}`, write `object = \"{krate}\"`",
+                names::VMLINUX_CRATES.join(", ")
+            ),
+        )),
+        Some(o) if in_vmlinux && o.value() != names::VMLINUX => Err(syn::Error::new(
+            o.span(),
+            format!(
+                "`{krate}` is a crate of vmlinux, not of the module `{}`: leave `object` out",
+                o.value()
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// A `#[param]` static.
@@ -617,12 +745,36 @@ fn check_calls_to_targets(items: &[Item], model: &Model) -> syn::Result<()> {
             ),
         )
     };
+    // Rust targets named by path: a path in a replacement's body that is
+    // the target's path, or its last two or more segments (`Error::name`
+    // for `kernel::error::Error::name`). A call through a `use`d single
+    // name or a method call (`e.name()`) is not seen.
+    let rust_targets: Vec<(Vec<String>, String)> = model
+        .replacements()
+        .filter_map(|r| {
+            let p = r.rust_path.as_ref().filter(|p| p.qself.is_none())?;
+            let segs = p
+                .path
+                .segments
+                .iter()
+                .map(|s| args::ident_name(&s.ident))
+                .collect();
+            Some((segs, r.target.value()))
+        })
+        .collect();
     for item in items {
         match item {
             Item::Fn(f) if model.replacements().any(|r| r.ident == f.sig.ident) => {
                 for (span, name) in bindings_paths(f.block.to_token_stream_owned()) {
                     if targets.contains(&name) {
                         errors.push(recursion(span, &name));
+                    }
+                }
+                for (span, run) in path_runs(f.block.to_token_stream_owned()) {
+                    for (segs, text) in &rust_targets {
+                        if run.len() >= 2.min(segs.len()) && segs.ends_with(&run) {
+                            errors.push(recursion(span, text));
+                        }
                     }
                 }
             }
@@ -676,6 +828,43 @@ impl<T: quote::ToTokens> ToTokensOwned for T {
     fn to_token_stream_owned(&self) -> TokenStream {
         self.to_token_stream()
     }
+}
+
+/// Every path (`a::b::c`, identifiers joined by `::`) in `tokens`: the span
+/// of its first identifier and its segments.
+fn path_runs(tokens: TokenStream) -> Vec<(Span, Vec<String>)> {
+    fn walk(tokens: TokenStream, found: &mut Vec<(Span, Vec<String>)>) {
+        let mut run: Option<(Span, Vec<String>)> = None;
+        let mut colons = 0;
+        for t in tokens {
+            match t {
+                TokenTree::Ident(i) => {
+                    match &mut run {
+                        Some((_, segs)) if colons == 2 => segs.push(args::ident_name(&i)),
+                        _ => {
+                            found.extend(run.take());
+                            run = Some((i.span(), vec![args::ident_name(&i)]));
+                        }
+                    }
+                    colons = 0;
+                }
+                TokenTree::Punct(p) if p.as_char() == ':' && colons < 2 => colons += 1,
+                TokenTree::Group(g) => {
+                    found.extend(run.take());
+                    colons = 0;
+                    walk(g.stream(), found);
+                }
+                _ => {
+                    found.extend(run.take());
+                    colons = 0;
+                }
+            }
+        }
+        found.extend(run);
+    }
+    let mut found = Vec::new();
+    walk(tokens, &mut found);
+    found
 }
 
 /// Every `bindings::NAME` path in `tokens`: its span and `NAME`.
@@ -794,7 +983,7 @@ mod tests {
     #[test]
     fn signatures() {
         let check = |f: proc_macro2::TokenStream| {
-            check_signature(&syn::parse2(f).unwrap())
+            check_signature(&syn::parse2(f).unwrap(), TargetKind::C)
                 .err()
                 .map(|e| e.to_string())
         };
@@ -834,6 +1023,169 @@ mod tests {
         ))
         .unwrap()
         .contains("const"));
+    }
+
+    #[test]
+    fn rust_target_signatures() {
+        let check = |kind: TargetKind, f: proc_macro2::TokenStream| {
+            check_signature(&syn::parse2(f).unwrap(), kind)
+                .err()
+                .map(|e| e.to_string())
+        };
+        // By path: Rust or C ABI, safe or not (the compiler checks the type).
+        for f in [
+            quote!(
+                fn f(a: u32) -> u32 {
+                    a
+                }
+            ),
+            quote!(
+                unsafe fn f() {}
+            ),
+            quote!(
+                extern "Rust" fn f() {}
+            ),
+            quote!(
+                extern "C" fn f() {}
+            ),
+            quote!(
+                unsafe extern "C" fn f() {}
+            ),
+        ] {
+            assert_eq!(check(TargetKind::RustPath, f.clone()), None, "{f}");
+        }
+        assert!(check(
+            TargetKind::RustPath,
+            quote!(
+                extern "C-unwind" fn f() {}
+            )
+        )
+        .unwrap()
+        .contains("wrong ABI: a replacement of a Rust function"));
+        assert!(check(
+            TargetKind::RustPath,
+            quote!(
+                fn f<T>() {}
+            )
+        )
+        .unwrap()
+        .contains("generic"));
+        // By mangled symbol: Rust or C ABI, but `unsafe`.
+        assert_eq!(
+            check(
+                TargetKind::RustSymbol,
+                quote!(
+                    unsafe fn f() {}
+                )
+            ),
+            None
+        );
+        assert!(check(
+            TargetKind::RustSymbol,
+            quote!(
+                fn f() {}
+            )
+        )
+        .unwrap()
+        .contains("must be `unsafe fn`"));
+        assert_eq!(TargetKind::of_name("_RNvCs1_1a1f"), TargetKind::RustSymbol);
+        assert_eq!(TargetKind::of_name("cmdline_proc_show"), TargetKind::C);
+    }
+
+    #[test]
+    fn rust_target_paths() {
+        let bad = |t: proc_macro2::TokenStream| {
+            collect(&mut syn::parse2(t).unwrap())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        let (_, objects) = collect_from(quote! {
+            mod fix {
+                #[unsafe(livepatch(target = kernel::error::Error::name))]
+                fn name(e: &kernel::error::Error) -> Option<&'static CStr> { None }
+                #[unsafe(livepatch(target = rust_victim::verdict, object = "rust_victim"))]
+                fn verdict(x: u32) -> u32 { x }
+                #[unsafe(livepatch(target = <kernel::error::Error as core::fmt::Debug>::fmt))]
+                fn fmt(e: &kernel::error::Error, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result { Ok(()) }
+            }
+        })
+        .unwrap();
+        let targets: Vec<_> = objects
+            .iter()
+            .flat_map(|o| o.funcs.iter().map(|f| (f.target.value(), f.kind)))
+            .collect();
+        assert_eq!(
+            targets,
+            [
+                ("kernel::error::Error::name".into(), TargetKind::RustPath),
+                (
+                    "<kernel::error::Error as core::fmt::Debug>::fmt".into(),
+                    TargetKind::RustPath
+                ),
+                ("rust_victim::verdict".into(), TargetKind::RustPath),
+            ]
+        );
+        assert!(bad(quote! { mod f {
+            #[unsafe(livepatch(target = rust_victim::verdict))]
+            fn verdict(x: u32) -> u32 { x }
+        }})
+        .contains("write `object = \"rust_victim\"`"));
+        assert!(bad(quote! { mod f {
+            #[unsafe(livepatch(target = kernel::error::Error::name, object = "m"))]
+            fn name(e: &kernel::error::Error) -> Option<&'static CStr> { None }
+        }})
+        .contains("a crate of vmlinux"));
+        assert!(bad(quote! { mod f {
+            #[unsafe(livepatch(target = kernel::alloc::f::<u32>))]
+            fn g(x: u32) -> u32 { x }
+        }})
+        .contains("generic Rust function"));
+        // The trait's arguments name the impl: not a generic function.
+        assert!(bad(quote! { mod f {
+            #[unsafe(livepatch(target = <kernel::error::Error as core::convert::From<kernel::alloc::AllocError>>::from))]
+            fn from(e: kernel::alloc::AllocError) -> kernel::error::Error { todo!() }
+        }})
+        .is_empty());
+        assert!(bad(quote! { mod f {
+            #[unsafe(livepatch(target = <kernel::alloc::KVec<u8>>::push::<u8>))]
+            fn push() {}
+        }})
+        .contains("generic Rust function"));
+        assert!(bad(quote! { mod f {
+            #[unsafe(livepatch(target = crate::g))]
+            fn g(x: u32) -> u32 { x }
+        }})
+        .contains("not a function of this patch"));
+        assert!(bad(quote! { mod f {
+            #[unsafe(livepatch(target = "x"))]
+            fn g(x: u32) -> u32 { x }
+        }})
+        .contains("missing ABI"));
+        // Two replacements of one Rust function.
+        assert!(bad(quote! { mod f {
+            #[unsafe(livepatch(target = kernel::error::Error::name))]
+            fn a(e: &kernel::error::Error) -> Option<&'static CStr> { None }
+            #[unsafe(livepatch(target = kernel::error::Error::name))]
+            fn b(e: &kernel::error::Error) -> Option<&'static CStr> { None }
+        }})
+        .contains("two replacements"));
+        // Calling the target from its replacement recurses.
+        assert!(bad(quote! { mod f {
+            #[unsafe(livepatch(target = kernel::error::Error::name))]
+            fn name(e: &kernel::error::Error) -> Option<&'static CStr> { Error::name(e) }
+        }})
+        .contains("recurses forever"));
+        assert!(bad(quote! { mod f {
+            #[unsafe(livepatch(target = rust_victim::verdict, object = "rust_victim"))]
+            fn verdict(x: u32) -> u32 { rust_victim::verdict(x) + other::verdict(x) }
+        }})
+        .contains("recurses forever"));
+        assert!(bad(quote! { mod f {
+            #[unsafe(livepatch(target = rust_victim::verdict, object = "rust_victim"))]
+            fn verdict(x: u32) -> u32 { other::verdict(x) + rust_victim::verdict_helper(x) + verdict_2(x) }
+        }})
+        .is_empty());
     }
 
     #[test]

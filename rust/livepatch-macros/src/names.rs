@@ -9,6 +9,21 @@ use syn::LitStr;
 /// The object name meaning "the kernel image itself" (`klp_object.name == NULL`).
 pub(crate) const VMLINUX: &str = "vmlinux";
 
+/// The Rust crates linked into vmlinux (rust/Makefile): a Rust target
+/// named by a path into one of them is in vmlinux.
+pub(crate) const VMLINUX_CRATES: &[&str] = &[
+    "kernel",
+    "core",
+    "alloc",
+    "compiler_builtins",
+    "ffi",
+    "pin_init",
+    "bindings",
+    "uapi",
+    "build_error",
+    "zerocopy",
+];
+
 /// `KSYM_NAME_LEN` (include/linux/kallsyms.h): `klp_init_func()` rejects an
 /// `old_name` whose length is not below it.
 pub(crate) const KSYM_NAME_LEN: usize = 512;

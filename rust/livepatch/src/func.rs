@@ -53,6 +53,32 @@ impl Func {
         Self(Opaque::new(func))
     }
 
+    /// Describes the replacement of the function whose symbol name is the
+    /// NUL-terminated string at `old_name` by `new_func`: [`Func::new`] for a
+    /// name only known to the assembler (a Rust target's mangled symbol,
+    /// which the patch macro writes into `.rodata` with a `sym` operand).
+    ///
+    /// # Safety
+    ///
+    /// `old_name` must point to a NUL-terminated string that lives as long
+    /// as the patch, and `new_func` must be as [`Func::new`] requires: it
+    /// has exactly the ABI and signature of the function `old_name` names.
+    #[inline]
+    pub const unsafe fn with_symbol(
+        old_name: *const u8,
+        new_func: *const c_void,
+        old_sympos: u64,
+    ) -> Self {
+        // INVARIANT: the caller vouches for `old_name` and `new_func`.
+        // SAFETY: all-zero is the state the core expects of the internal
+        // fields of a static `klp_func` (null pointers, false, empty lists).
+        let mut func: bindings::klp_func = unsafe { core::mem::zeroed() };
+        func.old_name = old_name.cast();
+        func.new_func = new_func.cast_mut();
+        func.old_sympos = old_sympos as _;
+        Self(Opaque::new(func))
+    }
+
     /// The all-zero entry that ends a table.
     #[inline]
     const fn terminator() -> Self {

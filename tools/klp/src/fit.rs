@@ -151,9 +151,48 @@ fn target_checks(sys: &Sys, ko: &KoFile) -> Vec<Check> {
                     Err(why) => Check::new(what, Some(false), why),
                 },
             });
+            if let Some(check) = kallsyms
+                .as_ref()
+                .filter(|_| loaded)
+                .and_then(|k| merged_check(k, &obj.name, &f.name, f.sympos))
+            {
+                checks.push(check);
+            }
         }
     }
     checks
+}
+
+/// A target whose code the compiler merged with other Rust functions (LLVM
+/// gives identical functions one body and several symbols): its one ftrace
+/// site is theirs too, so the patch would redirect every one of them. Only
+/// decided where the addresses are visible (root); nothing to say for a
+/// target that is alone at its address.
+fn merged_check(k: &Kallsyms, object: &str, name: &str, sympos: u64) -> Option<Check> {
+    let others = k.merged_with(object, name, sympos)?;
+    if others.is_empty() {
+        return None;
+    }
+    const SHOWN: usize = 3;
+    let mut list = others
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if others.len() > SHOWN {
+        list.push_str(&format!(" and {} more", others.len() - SHOWN));
+    }
+    Some(Check::new(
+        format!("{object}:{name} not merged"),
+        Some(false),
+        format!(
+            "{name} shares its code (its address in /proc/kallsyms) with {} other Rust \
+             function(s) of {object}, merged by the compiler: {list}; patching it redirects \
+             all of them: patch its callers instead",
+            others.len()
+        ),
+    ))
 }
 
 #[cfg(test)]
@@ -210,6 +249,41 @@ mod tests {
         );
         assert_eq!(get(&fit, "vmlinux:gone_fn").ok, Some(false));
         assert_eq!(get(&fit, "not loaded").ok, Some(false));
+    }
+
+    #[test]
+    fn a_target_merged_with_other_rust_functions() {
+        let fake = FakeRoot::new();
+        let target = "_RNvCs1_6kernel1a";
+        fake.write(
+            "proc/kallsyms",
+            "ffffffff81000010 T _RNvCs1_6kernel1a\n\
+             ffffffff81000010 T _RNvCs1_6kernel1b\n\
+             ffffffff81000010 T _RNvCs1_6kernel1c\n\
+             ffffffff81000020 T cmdline_proc_show\n\
+             ffffffff81000020 T __split_text_start\n",
+        );
+        let fit = check(
+            &fake.sys(),
+            &ko(&Modinfo::livepatch("lp"), &vmlinux_fn(target)),
+        );
+        assert!(!fit.fits, "{fit:?}");
+        assert_eq!(get(&fit, &format!("vmlinux:{target}")).ok, Some(true));
+        let merged = get(&fit, &format!("vmlinux:{target} not merged"));
+        assert_eq!(merged.ok, Some(false));
+        assert!(
+            merged.detail.contains(
+                "with 2 other Rust function(s) of vmlinux, merged by the compiler: \
+                 _RNvCs1_6kernel1b, _RNvCs1_6kernel1c; patching it redirects all of them"
+            ),
+            "{merged:?}"
+        );
+        // A C function at the address of a section marker is not merged code.
+        let fit = check(
+            &fake.sys(),
+            &ko(&Modinfo::livepatch("lp"), &vmlinux_fn("cmdline_proc_show")),
+        );
+        assert!(fit.fits, "{fit:?}");
     }
 
     #[test]

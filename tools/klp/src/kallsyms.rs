@@ -6,10 +6,35 @@ use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 
-/// How many times each wanted name occurs, per object.
+/// How many times each wanted name occurs, per object; where, when the
+/// addresses are visible (root); and which Rust functions share those
+/// addresses.
 #[derive(Debug, Default)]
 pub struct Kallsyms {
     counts: HashMap<(String, String), usize>,
+    /// The addresses of each wanted name, in `/proc/kallsyms` order (the
+    /// order sympos counts in); empty when the addresses are hidden.
+    addrs: HashMap<(String, String), Vec<u64>>,
+    /// The Rust functions (v0 symbols, `_R...`) at each of those addresses.
+    rust_at: HashMap<(String, u64), Vec<String>>,
+}
+
+/// One line of `/proc/kallsyms`: "ffffffff81234560 t name\t[module]" (no
+/// module: vmlinux). Address 0 when hidden.
+fn parse_line(line: &str) -> Option<(u64, &str, &str, &str)> {
+    let mut fields = line.split_whitespace();
+    let addr = u64::from_str_radix(fields.next()?, 16).unwrap_or(0);
+    let kind = fields.next()?;
+    let name = fields.next()?;
+    let object = fields.next().map_or("vmlinux", |m| {
+        m.trim_start_matches('[').trim_end_matches(']')
+    });
+    Some((addr, kind, name, object))
+}
+
+/// A Rust function's symbol: a v0 mangled name in a text section.
+fn is_rust_function(kind: &str, name: &str) -> bool {
+    name.starts_with("_R") && matches!(kind, "t" | "T" | "w" | "W")
 }
 
 impl Kallsyms {
@@ -17,24 +42,49 @@ impl Kallsyms {
     /// every symbol of the kernel). `None` when it cannot be read. Names are
     /// listed even to non-root users (only the addresses are hidden).
     pub fn read(sys: &Sys, wanted: &HashSet<&str>) -> Option<Self> {
-        let file = File::open(sys.path("proc/kallsyms")).ok()?;
+        let path = sys.path("proc/kallsyms");
         let mut counts = HashMap::new();
-        for line in BufReader::new(file).lines() {
+        let mut addrs: HashMap<(String, String), Vec<u64>> = HashMap::new();
+        for line in BufReader::new(File::open(&path).ok()?).lines() {
             let line = line.ok()?;
-            // "ffffffff81234560 t name\t[module]" (no module: vmlinux)
-            let mut fields = line.split_whitespace().skip(2);
-            let Some(name) = fields.next() else { continue };
+            let Some((addr, _, name, object)) = parse_line(&line) else {
+                continue;
+            };
             if !wanted.contains(name) {
                 continue;
             }
-            let object = fields.next().map_or("vmlinux", |m| {
-                m.trim_start_matches('[').trim_end_matches(']')
-            });
-            *counts
-                .entry((object.to_string(), name.to_string()))
-                .or_insert(0) += 1;
+            let key = (object.to_string(), name.to_string());
+            *counts.entry(key.clone()).or_insert(0) += 1;
+            if addr != 0 {
+                addrs.entry(key).or_default().push(addr);
+            }
         }
-        Some(Kallsyms { counts })
+        // A second pass, only where addresses are visible: the Rust
+        // functions at the wanted names' addresses.
+        let mut rust_at: HashMap<(String, u64), Vec<String>> = HashMap::new();
+        let at: HashSet<(&str, u64)> = addrs
+            .iter()
+            .flat_map(|((object, _), a)| a.iter().map(move |&a| (object.as_str(), a)))
+            .collect();
+        if !at.is_empty() {
+            for line in BufReader::new(File::open(&path).ok()?).lines() {
+                let line = line.ok()?;
+                let Some((addr, kind, name, object)) = parse_line(&line) else {
+                    continue;
+                };
+                if is_rust_function(kind, name) && at.contains(&(object, addr)) {
+                    rust_at
+                        .entry((object.to_string(), addr))
+                        .or_default()
+                        .push(name.to_string());
+                }
+            }
+        }
+        Some(Kallsyms {
+            counts,
+            addrs,
+            rust_at,
+        })
     }
 
     /// Occurrences of `name` in `object`.
@@ -61,6 +111,26 @@ impl Kallsyms {
             )),
             _ => Ok(()),
         }
+    }
+
+    /// The other Rust functions whose code is that of `name` at `sympos` in
+    /// `object` (the same address: the compiler merged identical functions,
+    /// so one ftrace site serves them all); `None` when the addresses are
+    /// hidden or the name does not resolve.
+    pub fn merged_with(&self, object: &str, name: &str, sympos: u64) -> Option<Vec<String>> {
+        let addrs = self.addrs.get(&(object.to_string(), name.to_string()))?;
+        let addr = *addrs.get((sympos as usize).saturating_sub(1))?;
+        let mut others: Vec<String> = self
+            .rust_at
+            .get(&(object.to_string(), addr))
+            .into_iter()
+            .flatten()
+            .filter(|n| *n != name)
+            .cloned()
+            .collect();
+        others.sort();
+        others.dedup();
+        Some(others)
     }
 }
 
@@ -108,6 +178,67 @@ mod tests {
             .resolve("vmlinux", "nope", 0)
             .unwrap_err()
             .contains("not in vmlinux"));
+    }
+
+    #[test]
+    fn merged_rust_functions() {
+        let fake = FakeRoot::new();
+        fake.write(
+            "proc/kallsyms",
+            "ffffffff81000010 T _RNvXs0_NtCs1_8bindings1AINtCs2_4core7Default7default\n\
+             ffffffff81000010 T _RNvXs1_NtCs1_8bindings1BINtCs2_4core7Default7default\n\
+             ffffffff81000010 T __split_text_start\n\
+             ffffffff81000020 T _RNvCs1_6kernel4lone\n\
+             ffffffff81000030 t dup\n\
+             ffffffff81000040 t dup\n\
+             ffffffff81000040 t _RNvCs1_6kernel5other\n\
+             ffffffffc0000010 t _RNvCs3_11rust_victim1f\t[rust_victim]\n\
+             ffffffffc0000010 t _RNvCs3_11rust_victim1g\t[rust_victim]\n\
+             ffffffff81000050 t _RNvCs3_11rust_victim1f\n",
+        );
+        let a = "_RNvXs0_NtCs1_8bindings1AINtCs2_4core7Default7default";
+        let f = "_RNvCs3_11rust_victim1f";
+        let k = Kallsyms::read(
+            &fake.sys(),
+            &HashSet::from([a, "_RNvCs1_6kernel4lone", "dup", f]),
+        )
+        .unwrap();
+        assert_eq!(
+            k.merged_with("vmlinux", a, 0),
+            Some(vec![
+                "_RNvXs1_NtCs1_8bindings1BINtCs2_4core7Default7default".to_string()
+            ])
+        );
+        assert_eq!(
+            k.merged_with("vmlinux", "_RNvCs1_6kernel4lone", 0),
+            Some(vec![])
+        );
+        // sympos picks the occurrence.
+        assert_eq!(k.merged_with("vmlinux", "dup", 1), Some(vec![]));
+        assert_eq!(
+            k.merged_with("vmlinux", "dup", 2),
+            Some(vec!["_RNvCs1_6kernel5other".to_string()])
+        );
+        assert_eq!(k.merged_with("vmlinux", "dup", 3), None);
+        // Per object.
+        assert_eq!(
+            k.merged_with("rust_victim", f, 0),
+            Some(vec!["_RNvCs3_11rust_victim1g".to_string()])
+        );
+        assert_eq!(k.merged_with("vmlinux", f, 0), Some(vec![]));
+    }
+
+    #[test]
+    fn hidden_addresses_tell_nothing_of_merging() {
+        let fake = FakeRoot::new();
+        fake.write(
+            "proc/kallsyms",
+            "0000000000000000 T _RNvCs1_6kernel1a\n\
+             0000000000000000 T _RNvCs1_6kernel1b\n",
+        );
+        let k = Kallsyms::read(&fake.sys(), &HashSet::from(["_RNvCs1_6kernel1a"])).unwrap();
+        assert_eq!(k.count("vmlinux", "_RNvCs1_6kernel1a"), 1);
+        assert_eq!(k.merged_with("vmlinux", "_RNvCs1_6kernel1a", 0), None);
     }
 
     #[test]

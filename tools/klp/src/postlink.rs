@@ -66,6 +66,12 @@ impl Summary {
 /// Converts the module file `data`. The error lists every problem found,
 /// one per line, for the patch author.
 pub fn convert(data: &[u8]) -> Result<Outcome, String> {
+    if let Ok(file) = object::File::parse(data) {
+        let copied = targets_compiled_in(&file);
+        if !copied.is_empty() {
+            return Err(copied.join("\n"));
+        }
+    }
     let Some(scan) = klpsyms::scan(data)? else {
         return if mentions_klp(data) {
             Err("not a 64-bit little-endian ELF file: klp post-link supports x86_64 only".into())
@@ -95,6 +101,40 @@ pub fn convert(data: &[u8]) -> Result<Outcome, String> {
     check_rewrite(data, &out, &scan)
         .map_err(|e| format!("internal error, the rewritten file would differ: {e}"))?;
     Ok(Outcome::Converted { data: out, summary })
+}
+
+/// Rust targets (mangled names, `_R...`) the module defines itself: the
+/// compiler instantiated the function in the patch's crate (it is
+/// `#[inline]`, generic, or small enough to be inlined across crates), so
+/// it has no one symbol in the kernel: the core would patch the copy in the
+/// target object, if it has one, and every copy inlined elsewhere would
+/// stay unpatched. The `#[livepatch]` macro names a Rust target from its
+/// path with a `sym` operand, which does exactly that for such a function.
+fn targets_compiled_in(file: &object::File<'_>) -> Vec<String> {
+    let Some(descriptors) = descriptors::find(file) else {
+        return Vec::new();
+    };
+    let defined: BTreeSet<&str> = file
+        .symbols()
+        .filter(|s| s.is_definition())
+        .filter_map(|s| s.name().ok())
+        .collect();
+    descriptors
+        .objects
+        .iter()
+        .flat_map(|o| o.functions.iter().map(move |f| (o, f)))
+        .filter(|(_, f)| f.name.starts_with("_R") && defined.contains(f.name.as_str()))
+        .map(|(o, f)| {
+            format!(
+                "the target {} of {} is compiled into this patch module itself: it is an \
+                 #[inline] or generic Rust function (or one small enough that the compiler \
+                 inlines it across crates), which has no one symbol in the kernel: its callers \
+                 have their own copies or inlined it. Patch a caller that has a symbol of its \
+                 own, or make the target #[inline(never)] in the kernel you patch",
+                f.name, o.name
+            )
+        })
+        .collect()
 }
 
 /// A 32-bit or big-endian file: does it have anything to convert?

@@ -243,6 +243,41 @@ fn files_without_klp_symbols_are_left_alone() {
 }
 
 #[test]
+fn refuses_rust_targets_compiled_into_the_patch() {
+    // An #[inline] Rust target named by path: the macro's `sym` operand
+    // made the compiler define a copy in the patch.
+    let target = "_RNvMNtCs1234_6kernel5errorNtB2_5Error4name";
+    let copied = KlpKo {
+        target: target.into(),
+        defines: vec![target.into()],
+        marker: None,
+        ..Default::default()
+    };
+    let e = refused(&copied);
+    assert!(
+        e.contains(&format!(
+            "the target {target} of vmlinux is compiled into this patch"
+        )),
+        "{e}"
+    );
+    assert!(e.contains("#[inline(never)]"), "{e}");
+    // Not defined here: nothing to do.
+    let fine = KlpKo {
+        defines: vec![],
+        ..copied.clone()
+    };
+    assert!(matches!(convert(&fine.bytes()), Ok(Outcome::NothingToDo)));
+    // A C target defined in the patch (klp-build's modules carry the new
+    // function under the old name): left alone.
+    let c = KlpKo {
+        defines: vec!["cmdline_proc_show".into()],
+        marker: None,
+        ..Default::default()
+    };
+    assert!(matches!(convert(&c.bytes()), Ok(Outcome::NothingToDo)));
+}
+
+#[test]
 fn a_marker_without_symbols_is_set() {
     // A patch whose declared external symbols are all unused: the compiler
     // emits no symbol, but the init still checks the marker.

@@ -120,6 +120,10 @@ pub struct KlpKo {
     pub machine: Architecture,
     /// A `.llvm_addrsig` section, as clang and `ld.lld -r` leave one.
     pub addrsig: bool,
+    /// The function the `vmlinux` object patches (`klp_func.old_name`).
+    pub target: String,
+    /// Functions defined in `.text`, by name.
+    pub defines: Vec<String>,
 }
 
 impl Default for KlpKo {
@@ -139,6 +143,8 @@ impl Default for KlpKo {
             descriptors: true,
             machine: Architecture::X86_64,
             addrsig: false,
+            target: "cmdline_proc_show".into(),
+            defines: vec![],
         }
     }
 }
@@ -169,7 +175,20 @@ impl KlpKo {
         );
         let data = obj.add_section(vec![], b".data".to_vec(), SectionKind::Data);
         if self.descriptors {
-            descriptors(&mut obj, text, rodata, data, &self.objects);
+            descriptors(&mut obj, text, rodata, data, &self.objects, &self.target);
+        }
+        for name in &self.defines {
+            let off = obj.append_section_data(text, &[0xc3; 16], 16);
+            obj.add_symbol(Symbol {
+                name: name.as_bytes().to_vec(),
+                value: off,
+                size: 16,
+                kind: SymbolKind::Text,
+                scope: SymbolScope::Compilation,
+                weak: false,
+                section: SymbolSection::Section(text),
+                flags: SymbolFlags::None,
+            });
         }
 
         let mut syms: HashMap<String, SymbolId> = HashMap::new();
@@ -280,6 +299,7 @@ fn descriptors(
     rodata: SectionId,
     data: SectionId,
     objects: &[String],
+    target: &str,
 ) {
     let nfuncs = |o: &String| if o == "vmlinux" { 2 } else { 1 };
     let funcs_len: usize = objects.iter().map(nfuncs).sum::<usize>() * FUNC_SIZE;
@@ -303,7 +323,7 @@ fn descriptors(
         }
         relocs.push((obj_at + 8, data_sym, (base + func_at) as i64));
         if o == "vmlinux" {
-            relocs.push((func_at, rodata_sym, string(obj, "cmdline_proc_show")));
+            relocs.push((func_at, rodata_sym, string(obj, target)));
             let off = obj.append_section_data(text, &[0xc3; 16], 16);
             let f = obj.add_symbol(Symbol {
                 name: b"livepatch_cmdline_proc_show".to_vec(),
