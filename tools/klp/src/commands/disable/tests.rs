@@ -132,10 +132,13 @@ fn a_disable_reversed_by_the_operator() {
     let k = FakeKernel::new(fake.root());
     let root = fake.root().to_path_buf();
     // Someone writes 1 to enabled: the transition goes back to patched.
+    // (The two files are written well apart: a poll between the writes must
+    // not read the old enabled with the new transition, a completed disable.)
     let operator = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(20));
         let d = root.join("sys/kernel/livepatch/lp");
         std::fs::write(d.join("enabled"), "1\n").unwrap();
+        std::thread::sleep(Duration::from_millis(200));
         std::fs::write(d.join("transition"), "0\n").unwrap();
     });
     let (r, _) = capture(|out| disable(&ctx(&fake, &k), "lp", out));
