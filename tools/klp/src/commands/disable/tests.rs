@@ -132,8 +132,9 @@ fn a_disable_reversed_by_the_operator() {
     let k = FakeKernel::new(fake.root());
     let root = fake.root().to_path_buf();
     // Someone writes 1 to enabled: the transition goes back to patched.
-    // (The two files are written well apart: a poll between the writes must
-    // not read the old enabled with the new transition, a completed disable.)
+    // (The two files are written well apart, so that no poll reads the old
+    // enabled with the new transition, a completed disable; the wait is
+    // long enough for that under load.)
     let operator = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(20));
         let d = root.join("sys/kernel/livepatch/lp");
@@ -141,7 +142,9 @@ fn a_disable_reversed_by_the_operator() {
         std::thread::sleep(Duration::from_millis(200));
         std::fs::write(d.join("transition"), "0\n").unwrap();
     });
-    let (r, _) = capture(|out| disable(&ctx(&fake, &k), "lp", out));
+    let mut c = ctx(&fake, &k);
+    c.wait.timeout = Duration::from_secs(10);
+    let (r, _) = capture(|out| disable(&c, "lp", out));
     operator.join().unwrap();
     let err = r.unwrap_err();
     assert_eq!(err.exit_code(), 1);
