@@ -24,6 +24,10 @@ top=$(dirname "$here")
 if [ "${1:-}" = clean ]; then
 	# Only what a build left in the checkout: no kernel built for it.
 	kernel_select name
+	if [ -n "$KMO" ]; then
+		rm -rf "$KMO"
+		exit 0
+	fi
 	[ -f "$KDIR/Module.symvers" ] || exit 0
 	kernel_select dir
 	kmake M="$top" RUST_LIVEPATCH="$top" clean
@@ -36,18 +40,29 @@ if [ "${1:-}" = --dir ]; then
 fi
 kernel_select build
 livepatch_prepare
-kmake M="$moddir" "${LP_ARGS[@]}" -j"$(nproc)" "$@"
+# Where the objects go: this checkout's modules where the selected kernel
+# keeps them (kernel_modules_dir: next to the sources, or apart for a kernel
+# whose modules must not mix with the test kernel's); a patch directory's in
+# that directory.
+objdir=$moddir
+mo=()
+if [ "$moddir" = "$top" ] && [ "$(kernel_modules_dir)" != "$top" ]; then
+	objdir=$(kernel_modules_dir)
+	mkdir -p "$objdir"
+	mo=(MO="$objdir")
+fi
+kmake M="$moddir" ${mo[@]+"${mo[@]}"} "${LP_ARGS[@]}" -j"$(nproc)" "$@"
 
 # After the final link: the modules' references to non-exported symbols
 # (.klp.sym.*) become klp relocations (tools/klp/README.md, post-link). Never
 # a manual step: a module that skipped it refuses to enable. The
 # *_unconverted test modules stand for one that skipped it.
 "${HOST_CARGO:-cargo}" build --quiet --release --locked -p klp --manifest-path "$top/Cargo.toml"
-mapfile -t kos < <(sed -n 's/\.o$/.ko/p' "$moddir/modules.order" | grep -v '_unconverted\.ko$')
-[ "${#kos[@]}" = 0 ] || (cd "$moddir" && "$top/target/release/klp" post-link "${kos[@]}")
+mapfile -t kos < <(sed -n 's/\.o$/.ko/p' "$objdir/modules.order" | grep -v '_unconverted\.ko$')
+[ "${#kos[@]}" = 0 ] || (cd "$objdir" && "$top/target/release/klp" post-link "${kos[@]}")
 
 if [ "$moddir" = "$top" ]; then
 	# Every module of the checkout.
-	mapfile -t kos < <(cd "$top" && find samples tests bench -name '*.ko' | sort)
-	[ "${#kos[@]}" = 0 ] || (cd "$top" && "$here/ko_crate_check.py" --crate livepatch "${kos[@]}")
+	mapfile -t kos < <(cd "$objdir" && find samples tests bench -name '*.ko' | sort)
+	[ "${#kos[@]}" = 0 ] || (cd "$objdir" && "$here/ko_crate_check.py" --crate livepatch "${kos[@]}")
 fi

@@ -26,12 +26,27 @@
 #   KRUN         a command prefix every toolchain command runs under (empty on
 #                the host; a chroot flavour puts its wrapper here)
 # and exports LIBCLANG_PATH for bindgen. kmake ARGS... runs make -C $KDIR with
-# them.
+# them. It also sets what the guests need (defaults for the test kernels):
+#   KMO          where Kbuild writes the modules of this checkout (MO=); empty:
+#                next to their sources. kernel_modules_dir prints where they
+#                are: every script that uses them asks it
+#   KBOOT        the kernel image QEMU boots ($KDIR/arch/x86/boot/bzImage)
+#   KSRC         the kernel's source, whose livepatch selftests run
+#                ($CACHE/src/linux-source-$KVER)
+#   KC_SAMPLES   the kernel's C livepatch samples (livepatch-sample.ko...)
+#                built for it ($KDIR/samples/livepatch)
+#   KC_TEST_MODULES  the selftests' C test modules built for it; empty:
+#                selftests.sh builds them against $KDIR
+#   KGUEST_MEM   the QEMU tests' guest RAM in MiB (512)
+#   KGUEST_MODULES  an uncompressed cpio archive of the kernel's own modules
+#                (lib/modules/<release>/, with modules.dep) for the guests;
+#                empty: the kernel has none
 #
 # Contract of a flavour file's kernel_select_NAME MODE: set KDIR (a path the
 # host sees), and either set KMAKE_ARGS, KRUSTC, KCARGO, KRUN itself (then set
 # KERNEL_TOOLCHAIN_SET=1) or leave them to kernel_toolchain, which derives them
-# from $KDIR/.config and the host's tools.
+# from $KDIR/.config and the host's tools; it may set any variable of the list
+# above. In mode build it builds what the guests need too (C samples...).
 #
 # Explicit overrides, for a tree whose tools are elsewhere: RUSTC (its rustc;
 # RUSTDOC next to it), CARGO_FOR_KERNEL, BINDGEN, LLVM (the kernel's LLVM=).
@@ -146,6 +161,7 @@ kernel_select() {
 	esac
 	KERNEL_TOOLCHAIN_SET=
 	KRUN=()
+	KMO= KBOOT= KSRC= KC_SAMPLES= KC_TEST_MODULES= KGUEST_MEM= KGUEST_MODULES=
 	if [ -n "${KDIR:-}" ]; then
 		KERNEL_NAME="KDIR=$KDIR"
 	else
@@ -169,6 +185,10 @@ kernel_select() {
 		esac
 	fi
 	export KDIR
+	KBOOT=${KBOOT:-$KDIR/arch/x86/boot/bzImage}
+	KSRC=${KSRC:-$CACHE/src/linux-source-$KVER}
+	KC_SAMPLES=${KC_SAMPLES:-$KDIR/samples/livepatch}
+	KGUEST_MEM=${KGUEST_MEM:-512}
 	[ "$mode" != name ] || return 0
 	if [ "$KERNEL_NAME" = test ] || [ "$KERNEL_NAME" = debug ]; then
 		[ -f "$KDIR/.rust-livepatch-built" ] ||
@@ -190,3 +210,8 @@ kernel_flavours() {
 
 # kmake ARGS...: make -C $KDIR with the tree's toolchain.
 kmake() { "${KRUN[@]}" make -C "$KDIR" "${KMAKE_ARGS[@]}" "$@"; }
+
+# kernel_modules_dir: the directory that holds this checkout's modules built
+# for the selected kernel (samples/, tests/modules/, bench/modules/ below it).
+kernel_modules_dir() { echo "${KMO:-$RL_TOP}"; }
+
