@@ -18,14 +18,19 @@ bad() {
 	failed=1
 }
 
-# converted KO SECTION ENTRIES SYMBOL...: KO has klp relocation section
-# SECTION (SHT_RELA, flags SHF_ALLOC|SHF_INFO_LINK|SHF_RELA_LIVEPATCH) with
-# ENTRIES relocations, each SYMBOL is SHN_LIVEPATCH (0xff20), no ordinary
-# relocation section references a .klp.sym symbol, the marker byte is 1.
+# converted KO SECTION SYMBOL...: KO has klp relocation section SECTION
+# (SHT_RELA, flags SHF_ALLOC|SHF_INFO_LINK|SHF_RELA_LIVEPATCH) with as many
+# relocations as the compiler left against .klp.sym symbols in the module's
+# object (KO's .o: their number depends on the compiler's code), each SYMBOL
+# is SHN_LIVEPATCH (0xff20), no ordinary relocation section references a
+# .klp.sym symbol, the marker byte is 1.
 converted() {
-	local ko=$dir/$1 sec=$2 n=$3 sym relocs symbols
-	shift 3
+	local ko=$dir/$1 sec=$2 n sym relocs symbols
+	shift 2
 	[ -f "$ko" ] || { bad "$ko not built"; return; }
+	[ -f "${ko%.ko}.o" ] || { bad "${ko%.ko}.o not built"; return; }
+	n=$(readelf -rW "${ko%.ko}.o" | grep -c '\.klp\.sym\.' || true)
+	[ "$n" -gt 0 ] || { bad "${ko%.ko}.o has no relocation against a .klp.sym symbol"; return; }
 	# Read once: with debug info, readelf -r prints thousands of lines (and
 	# `readelf | grep -q` would fail under pipefail when grep stops early).
 	relocs=$(readelf -rW "$ko")
@@ -57,10 +62,10 @@ marker() {
 		bad "$ko: __rust_livepatch_klp_converted is not $want"
 }
 
-converted rust_lp_external.ko .klp.rela.vmlinux..text 2 \
+converted rust_lp_external.ko .klp.rela.vmlinux..text \
 	.klp.sym.vmlinux.saved_command_line,0 .klp.sym.vmlinux.nr_processes,0
-converted rust_lp_external_missing.ko .klp.rela.vmlinux..text 1 .klp.sym.vmlinux.rust_lp_no_such_function,0
-converted rust_lp_external_mod.ko .klp.rela.livepatch_shadow_mod..text 3 .klp.sym.livepatch_shadow_mod.dummy_list,0
+converted rust_lp_external_missing.ko .klp.rela.vmlinux..text .klp.sym.vmlinux.rust_lp_no_such_function,0
+converted rust_lp_external_mod.ko .klp.rela.livepatch_shadow_mod..text .klp.sym.livepatch_shadow_mod.dummy_list,0
 
 ko=$dir/rust_lp_external_unconverted.ko
 if [ -f "$ko" ]; then
