@@ -5,8 +5,9 @@
 #                     the other targets run it only when something is missing)
 #   make              build the Rust livepatch modules against the kernel
 #   make run          boot the test kernel, load the sample, show /proc/cmdline
-#   make check        host tests, build-fail cases, then QEMU tests against
-#                     the real kernel, then the kernel's livepatch
+#   make check        host tests, build-fail cases, the modules' symbols
+#                     against the kernel's Module.symvers, then QEMU tests
+#                     against the real kernel, then the kernel's livepatch
 #                     selftests (C and Rust)
 #   make check-debug  the QEMU suite again on the debug kernel (KASAN, lockdep,
 #                     kmemleak...), then the soak
@@ -14,8 +15,10 @@
 #   make print-kdir   the kernel build tree in use
 #
 # The kernel (scripts/lib/kernel.sh): KERNEL=test (default; the test kernel,
-# cached outside the checkout and built on first use), KERNEL=debug, or
-# KDIR=/path for your own CONFIG_RUST + CONFIG_LIVEPATCH build tree.
+# cached outside the checkout and built on first use), KERNEL=debug,
+# KERNEL=debian (Debian's own kernel, its toolchain in a sid root: every
+# target above runs against it), or KDIR=/path for your own CONFIG_RUST +
+# CONFIG_LIVEPATCH build tree.
 
 # When Kbuild reads this directory (make -C $KDIR M=...), it uses Kbuild.
 ifneq ($(KERNELRELEASE),)
@@ -25,7 +28,7 @@ else
 export KDIR KERNEL
 SCRIPTS := $(CURDIR)/scripts
 
-.PHONY: all setup setup-if-needed run check check-host check-build-fail check-qemu check-selftests check-debug soak bench print-kdir clean
+.PHONY: all setup setup-if-needed run check check-host check-build-fail check-symvers check-qemu check-selftests check-debug soak bench print-kdir clean
 # klp (tools/klp), a host program the QEMU tests also run in the guest: built
 # with the cargo on PATH (rustup's), like the host tests.
 HOST_CARGO ?= cargo
@@ -43,7 +46,7 @@ setup-if-needed:
 run: all
 	$(SCRIPTS)/qemu-run.sh sample
 
-check: check-host check-build-fail check-qemu check-selftests
+check: check-host check-build-fail check-symvers check-qemu check-selftests
 
 check-host: setup-if-needed
 	$(SCRIPTS)/check-host.sh
@@ -52,6 +55,11 @@ check-host: setup-if-needed
 # kernel's bindings, unsafe contracts, constants the kernel crates evaluate.
 check-build-fail: all
 	$(SCRIPTS)/check-build-fail.sh
+
+# Every undefined symbol of the modules built for the kernel is in its
+# Module.symvers, Rust crates under its hashes (for KERNEL=debian, Debian's).
+check-symvers: all
+	$(SCRIPTS)/check-symvers.sh
 
 check-qemu: all
 	$(SCRIPTS)/qemu-run.sh tests

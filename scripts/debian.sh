@@ -72,13 +72,12 @@ all)
 	printf '%s\n' "${times[@]}"
 	;;
 check)
-	if [ $# = 0 ]; then
-		mods=$(KERNEL=debian && kernel_select name && kernel_modules_dir)
-		set -- "$mods"/{samples,samples/test_modules,tests/modules,bench/modules}/*.ko \
-			"$(debian_kernel_dir)"/c-modules/{samples,test_modules}/*.ko
-	fi
 	debian_verify_kdir "$(debian_kdir)"
-	"$here/check-symvers.sh" "$(debian_headers)/Module.symvers" "$@"
+	if [ $# = 0 ]; then
+		KERNEL=debian "$here/check-symvers.sh"
+	else
+		"$here/check-symvers.sh" "$(debian_headers)/Module.symvers" "$@"
+	fi
 	;;
 versions)
 	echo "release $(debian_release)"

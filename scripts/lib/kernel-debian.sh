@@ -38,8 +38,13 @@ kernel_select_debian() {
 	KBOOT=$(debian_modules_dir)/vmlinuz
 	KC_SAMPLES=$(debian_kernel_dir)/c-modules/samples
 	KC_TEST_MODULES=$(debian_kernel_dir)/c-modules/test_modules
+	# Debian's own, from its headers package (the KDIR has a copy).
+	KSYMVERS=$(debian_headers)/Module.symvers
 	KGUEST_MODULES=$(debian_guest_modules_cpio)
 	# Its initramfs and modules need more than the test kernel's 512 MiB.
 	KGUEST_MEM=1024
+	# A kernel configured by Debian, not for the tests: a test whose kernel
+	# feature it lacks says so (SKIP and why), and the summary lists it.
+	KTESTS_MAY_SKIP=1
 	[ "$mode" = name ] || KSRC=$(debian_source)
 }

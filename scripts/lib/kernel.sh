@@ -41,6 +41,12 @@
 #   KGUEST_MODULES  an uncompressed cpio archive of the kernel's own modules
 #                (lib/modules/<release>/, with modules.dep) for the guests;
 #                empty: the kernel has none
+#   KSYMVERS     the Module.symvers of the kernel, which every module built
+#                for it must link against ($KDIR/Module.symvers)
+#   KTESTS_MAY_SKIP  1: a QEMU test may answer SKIP, with the property of the
+#                kernel it lacks (listed at the end); empty: every test must
+#                run (the test kernels are configured for all of them; 1 for a
+#                KDIR of your own)
 #
 # Contract of a flavour file's kernel_select_NAME MODE: set KDIR (a path the
 # host sees), and either set KMAKE_ARGS, KRUSTC, KCARGO, KRUN itself (then set
@@ -161,9 +167,10 @@ kernel_select() {
 	esac
 	KERNEL_TOOLCHAIN_SET=
 	KRUN=()
-	KMO= KBOOT= KSRC= KC_SAMPLES= KC_TEST_MODULES= KGUEST_MEM= KGUEST_MODULES=
+	KMO= KBOOT= KSRC= KC_SAMPLES= KC_TEST_MODULES= KGUEST_MEM= KGUEST_MODULES= KTESTS_MAY_SKIP= KSYMVERS=
 	if [ -n "${KDIR:-}" ]; then
 		KERNEL_NAME="KDIR=$KDIR"
+		KTESTS_MAY_SKIP=1
 	else
 		KERNEL_NAME=${KERNEL:-test}
 		case "$KERNEL_NAME" in
@@ -189,6 +196,7 @@ kernel_select() {
 	KSRC=${KSRC:-$CACHE/src/linux-source-$KVER}
 	KC_SAMPLES=${KC_SAMPLES:-$KDIR/samples/livepatch}
 	KGUEST_MEM=${KGUEST_MEM:-512}
+	KSYMVERS=${KSYMVERS:-$KDIR/Module.symvers}
 	[ "$mode" != name ] || return 0
 	if [ "$KERNEL_NAME" = test ] || [ "$KERNEL_NAME" = debug ]; then
 		[ -f "$KDIR/.rust-livepatch-built" ] ||
