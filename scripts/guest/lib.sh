@@ -81,7 +81,7 @@ patch_transcript() {
 guest_still_patches() {
 	local t
 	t=$(patch_transcript $MODULES/rust_livepatch_sample.ko rust_livepatch_sample)
-	echo "$t" | grep -qx "patched: $PATCHED" && echo "$t" | grep -qx "unpatched: $ORIG_CMDLINE" &&
-		echo "$t" | grep -qx "module: gone" && return 0
+	echo "$t" | grep -qxF "patched: $PATCHED" && echo "$t" | grep -qxF "unpatched: $ORIG_CMDLINE" &&
+		echo "$t" | grep -qxF "module: gone" && return 0
 	fail "after the fault the sample no longer works: $(echo "$t" | tr '\n' '|')"
 }

@@ -6,9 +6,18 @@
 # end line, and accepts a SKIP only on a kernel not configured for the tests.
 . /guest/lib.sh
 
+# rl.only=PATTERN on the kernel command line (QEMU_APPEND) runs only the
+# tests of the files of tests.d/ whose name matches the shell pattern, e.g.
+# 'rl.only=65-*' (every file is still read: the files share helpers).
+only=$(sed -n 's/.*rl\.only=\([^ ]*\).*/\1/p' /proc/cmdline)
 TESTS=
 for f in /guest/tests.d/*.sh; do
+	kept=$TESTS
 	. "$f"
+	case "${f##*/}" in
+	${only:-*}) ;;
+	*) TESTS=$kept ;;
+	esac
 done
 
 say "KTAP version 1"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Negative test: `c_start` names two local functions in vmlinux
+//! Negative test: `c_start` names several local functions in vmlinux
 //! (fs/proc/cpuinfo.c and another seq_file), and `sympos` 0 claims the name is
 //! unique. `insmod` must fail with `livepatch: unresolvable ambiguity for
 //! symbol 'c_start' in object '(null)'` (sic: the kernel's wording for

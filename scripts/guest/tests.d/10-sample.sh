@@ -51,8 +51,8 @@ t_c_and_rust_samples_identical() {
 	[ -f $C ] || fail "no C sample $C" || return 1
 	c=$(patch_transcript $C livepatch_sample)
 	r=$(patch_transcript $R rust_livepatch_sample)
-	echo "$c" | grep -qx "patched: $PATCHED" || fail "the C sample did not patch: $c" || return 1
-	echo "$c" | grep -qx "unpatched: $ORIG_CMDLINE" || fail "the C sample did not unpatch: $c" || return 1
+	echo "$c" | grep -qxF "patched: $PATCHED" || fail "the C sample did not patch: $c" || return 1
+	echo "$c" | grep -qxF "unpatched: $ORIG_CMDLINE" || fail "the C sample did not unpatch: $c" || return 1
 	echo "$c" | grep -q "^functions: ./vmlinux/cmdline_proc_show,1 $" ||
 		fail "the C sample's sysfs lacks its function: $c" || return 1
 	[ "$c" = "$r" ] && return 0

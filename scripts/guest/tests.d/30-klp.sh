@@ -26,6 +26,11 @@ expect_line() {
 	echo "$KLP_OUT" | grep -qxF -- "$1" || fail "klp output lacks the line '$1'"
 }
 
+# expect_line_re REGEX: the last klp output has a line matching REGEX (ERE).
+expect_line_re() {
+	echo "$KLP_OUT" | grep -qxE -- "$1" || fail "klp output lacks a line matching '$1'"
+}
+
 # expect_text TEXT: the last klp output contains TEXT.
 expect_text() {
 	echo "$KLP_OUT" | grep -qF -- "$1" || fail "klp output lacks '$1'"

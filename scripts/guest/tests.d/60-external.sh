@@ -54,8 +54,9 @@ klp_external_info_and_load() {
 	klp info $MODULES/$EXT.ko
 	expect_rc 0 || return 1
 	expect_line "external symbols: 2 (converted)" || return 1
-	expect_line "  vmlinux saved_command_line sympos=0 (1 relocation)" || return 1
-	expect_line "  vmlinux nr_processes sympos=0 (1 relocation)" || return 1
+	# The count is the compiler's (KASAN adds one per access of a variable).
+	expect_line_re "  vmlinux saved_command_line sympos=0 \([1-9][0-9]* relocations?\)" || return 1
+	expect_line_re "  vmlinux nr_processes sympos=0 \([1-9][0-9]* relocations?\)" || return 1
 	expect_line "  ok   external vmlinux:saved_command_line,0: found in /proc/kallsyms" || return 1
 	expect_line "  ok   external vmlinux:nr_processes,0: found in /proc/kallsyms" || return 1
 	expect_line "fits the running kernel: yes" || return 1
