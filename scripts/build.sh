@@ -50,6 +50,14 @@ if [ "$moddir" = "$top" ] && [ "$(kernel_modules_dir)" != "$top" ]; then
 	objdir=$(kernel_modules_dir)
 	mkdir -p "$objdir"
 	mo=(MO="$objdir")
+	# Kbuild refuses an MO= build while the source directory holds a
+	# modules.order ("The external module source tree is not clean"): the
+	# one an in-place build for another kernel (the test kernel's) left.
+	# Set aside for this build, put back afterwards.
+	if [ -f "$moddir/modules.order" ]; then
+		mv "$moddir/modules.order" "$moddir/modules.order.in-place"
+		trap 'mv "$moddir/modules.order.in-place" "$moddir/modules.order"' EXIT
+	fi
 fi
 kmake M="$moddir" ${mo[@]+"${mo[@]}"} "${LP_ARGS[@]}" -j"$(nproc)" "$@"
 
