@@ -61,6 +61,26 @@ if [ "$moddir" = "$top" ] && [ "$(kernel_modules_dir)" != "$top" ]; then
 fi
 kmake M="$moddir" ${mo[@]+"${mo[@]}"} "${LP_ARGS[@]}" -j"$(nproc)" "$@"
 
+# A replacement's body is named `$livepatch_<fn>`, which kallsyms takes for
+# a mapping symbol and does not list, so that the entry stub's size (the
+# distance to the next listed symbol) covers it: the livepatch core finds a
+# task in the body inside the replacement (entry() in
+# rust/livepatch-macros/src/expand.rs). A kernel with function padding
+# (FUNCTION_PADDING_BYTES, Debian's: 16) makes objtool name each function's
+# padding `__pfx_<name>`: `__pfx_$livepatch_<fn>`, between the stub and the
+# body, would end the stub there and let a transition finish while a task
+# still runs the body. Renamed `$__pfx_livepatch_<fn>` (unlisted) right after
+# the link, before klp post-link.
+mapfile -t kos < <(sed -n 's/\.o$/.ko/p' "$objdir/modules.order")
+for ko in ${kos[@]+"${kos[@]}"}; do
+	mapfile -t pfx < <(readelf -sW "$objdir/$ko" | awk '$8 ~ /^__pfx_\$/ { print $8 }')
+	[ "${#pfx[@]}" != 0 ] || continue
+	args=()
+	for p in "${pfx[@]}"; do args+=(--redefine-sym "$p=\$__pfx_${p#__pfx_\$}"); done
+	objcopy "${args[@]}" "$objdir/$ko"
+	echo "$ko: ${#pfx[@]} padding symbols of replacement bodies renamed \$__pfx_* (not listed by kallsyms)"
+done
+
 # After the final link: the modules' references to non-exported symbols
 # (.klp.sym.*) become klp relocations (tools/klp/README.md, post-link). Never
 # a manual step: a module that skipped it refuses to enable. The

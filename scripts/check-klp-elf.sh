@@ -107,5 +107,12 @@ else
 	bad "$ko not built"
 fi
 
-[ "$failed" = 0 ] || die "the test modules' klp relocations are not as klp post-link makes them (above)"
+# No symbol kallsyms lists between a replacement's entry stub and its body
+# (scripts/build.sh renames objtool's padding symbols of the bodies).
+for ko in "$dir"/*.ko; do
+	! grep -qE ' __pfx_\$' <<<"$(readelf -sW "$ko")" ||
+		bad "$ko: a __pfx_\$ symbol (objtool's padding of a replacement's body) would end its entry stub's kallsyms size"
+done
+
+[ "$failed" = 0 ] || die "the test modules are not as scripts/build.sh and klp post-link make them (above)"
 log "check-klp-elf: the test modules' klp relocation sections, symbols and markers are right"
