@@ -129,6 +129,15 @@ def sections(path):
     return out
 
 
+def stripped(path, outdir):
+    """A copy of the module without debug info, as `make modules_install
+    INSTALL_MOD_STRIP=1` and distributions install it: the kernel's debug
+    info (DWARF, which BTF needs) would otherwise be most of both files."""
+    out = os.path.join(outdir, "stripped-" + os.path.basename(path))
+    run("strip", "--strip-debug", "-o", out, path)
+    return out
+
+
 def module_size(path):
     b = berkeley(path)
     return {"file": os.path.getsize(path), **b, "alloc": b["text"] + b["data"] + b["bss"]}
@@ -288,12 +297,13 @@ def main():
         trans[str(t)]["load_ratio"] = ld["by_level"].get(t, {"ratio": None})
 
     # 3. Sizes.
-    sizes = {"c_sample": module_size(a.c_sample), "rust_sample": module_size(a.rust_sample),
-             "c_patch": module_size(a.c_patch), "rust_patch": module_size(a.rust_patch)}
+    kos = {k: stripped(getattr(a, k), a.out)
+           for k in ("c_sample", "rust_sample", "c_patch", "rust_patch")}
+    sizes = {k: module_size(ko) for k, ko in kos.items()}
     size_ratio = ratio(sizes["rust_sample"]["file"], sizes["c_sample"]["file"])
     size_ratio_alloc = ratio(sizes["rust_sample"]["alloc"], sizes["c_sample"]["alloc"])
     size_ratio_patch = ratio(sizes["rust_patch"]["file"], sizes["c_patch"]["file"])
-    breakdown = rust_breakdown(a.rust_sample, a.c_sample)
+    breakdown = rust_breakdown(kos["rust_sample"], kos["c_sample"])
     if any(not f["used"] for f in breakdown["livepatch_crate_functions"]):
         problems.append("the Rust sample carries livepatch functions it never calls")
 

@@ -84,12 +84,12 @@ def render(res):
     md.append(f"| … its load part (finit_module to \"starting patching transition\") | | | "
               f"{ci(tr['load_ratio'])} | | |")
     sc, sr = sz["c_sample"], sz["rust_sample"]
-    md.append(f"| sample `.ko` file, bytes | {sc['file']} | {sr['file']} | {sz['ratio_file']:.3f} | "
+    md.append(f"| sample `.ko` file without debug info, bytes | {sc['file']} | {sr['file']} | {sz['ratio_file']:.3f} | "
               f"≤ {tg['size_ratio']} | {verdict(vd['size_ratio'])} |")
     md.append(f"| sample text / data / bss, bytes | {sc['text']} / {sc['data']} / {sc['bss']} | "
               f"{sr['text']} / {sr['data']} / {sr['bss']} | {sz['ratio_text_data_bss']:.3f} | | |")
     pc, pr = sz["c_patch"], sz["rust_patch"]
-    md.append(f"| bench patch `.ko` file, bytes | {pc['file']} | {pr['file']} | {sz['ratio_bench_patch_file']:.3f} | | |")
+    md.append(f"| bench patch `.ko` file without debug info, bytes | {pc['file']} | {pr['file']} | {sz['ratio_bench_patch_file']:.3f} | | |")
     md.append(f"| build of one patch module: median s, {len(bt['c']['runs_s'])} runs each | "
               f"{fmt(bt['c']['median_s'])} | {fmt(bt['rust']['median_s'])} | {ci(bt['ratio'])} | "
               f"≤ {tg['build_time_ratio']} | {verdict(vd['build_time_ratio'])} |")

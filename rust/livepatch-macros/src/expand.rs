@@ -506,22 +506,31 @@ fn func(r: &Replacement) -> TokenStream {
     }
 }
 
-/// A `#[cfg(MODULE)]` modinfo string `key=value`.
-fn modinfo(ident: &Ident, entry: &str) -> Item {
-    let bytes = format!("{entry}\0");
-    let len = bytes.len();
-    let lit = proc_macro2::Literal::byte_string(bytes.as_bytes());
+/// `#[cfg(MODULE)]` modinfo strings `key=value`, written into `.modinfo` by
+/// the assembler as bytes: no symbol (a C module's have short local ones, a
+/// Rust static's would be a long mangled name in every `.ko`). `label`, if
+/// given, is a local assembler label defined there: a second definition in
+/// the crate is an assembler error.
+fn modinfo(entries: &[String], label: Option<&str>) -> Item {
+    let mut lines = vec![".pushsection .modinfo,\"a\",@progbits".to_string()];
+    if let Some(label) = label {
+        lines.push(format!(".L{label}:"));
+    }
+    for entry in entries {
+        let bytes: Vec<String> = entry.bytes().chain([0]).map(|b| b.to_string()).collect();
+        lines.push(format!(".byte {}", bytes.join(",")));
+    }
+    lines.push(".popsection".to_string());
     parse_quote! {
         #[cfg(MODULE)]
-        #[doc(hidden)]
-        #[allow(non_upper_case_globals)]
-        #[link_section = ".modinfo"]
-        #[used(compiler)]
-        static #ident: [u8; #len] = *#lit;
+        ::core::arch::global_asm!(#(#lines),*);
     }
 }
 
 /// The `Funcs`, `Objects`, `States` and `Patch` statics, and the modinfo.
+/// The statics get short symbol names (their mangled ones would take some 60
+/// bytes each of every module's string table); a module has one patch, so
+/// they are unique in it.
 fn descriptors(model: &Model, args: &PatchArgs) -> Vec<Item> {
     let mut items: Vec<Item> = Vec::new();
     let mut object_exprs = Vec::new();
@@ -529,8 +538,10 @@ fn descriptors(model: &Model, args: &PatchArgs) -> Vec<Item> {
         let funcs_ident = format_ident!("__LIVEPATCH_FUNCS_{}", i);
         let n = object.funcs.len();
         let funcs = object.funcs.iter().map(func);
+        let funcs_symbol = format!("__livepatch_funcs_{i}");
         items.push(parse_quote! {
             #[doc(hidden)]
+            #[export_name = #funcs_symbol]
             static #funcs_ident: ::livepatch::Funcs<#n> = ::livepatch::Funcs::new([#(#funcs),*]);
         });
         let name = match &object.name {
@@ -552,6 +563,7 @@ fn descriptors(model: &Model, args: &PatchArgs) -> Vec<Item> {
     let m = model.objects.len();
     items.push(parse_quote! {
         #[doc(hidden)]
+        #[export_name = "__livepatch_objects"]
         static __LIVEPATCH_OBJECTS: ::livepatch::Objects<#m> =
             ::livepatch::Objects::new([#(#object_exprs),*]);
     });
@@ -560,8 +572,11 @@ fn descriptors(model: &Model, args: &PatchArgs) -> Vec<Item> {
         quote!(((#id) as u64, (#version) as u32))
     });
     let s = args.states.len();
+    // (An empty table is not referenced, and so not emitted, unless named.)
+    let states_symbol = (s > 0).then(|| quote!(#[export_name = "__livepatch_states"]));
     items.push(parse_quote! {
         #[doc(hidden)]
+        #states_symbol
         static __LIVEPATCH_STATES: ::livepatch::States<#s> = ::livepatch::States::new([#(#states),*]);
     });
     let replace = matches!(
@@ -576,6 +591,7 @@ fn descriptors(model: &Model, args: &PatchArgs) -> Vec<Item> {
     items.push(parse_quote! {
         /// This module's livepatch, enabled by its module's init (see
         /// [`livepatch::PatchModule`]).
+        #[export_name = "__livepatch_patch"]
         pub static PATCH: ::livepatch::Patch =
             // SAFETY: `__LIVEPATCH_OBJECTS` is referenced by this patch only.
             unsafe {
@@ -583,14 +599,12 @@ fn descriptors(model: &Model, args: &PatchArgs) -> Vec<Item> {
             };
     });
     // The core refuses a patch whose module lacks this key
-    // (`check_modinfo_livepatch()`, kernel/module/main.c). The fixed symbol
-    // name turns a second patch in the same module into a build error.
-    let mut livepatch_y = modinfo(&format_ident!("__LIVEPATCH_MODINFO"), "livepatch=Y");
-    if let Item::Static(st) = &mut livepatch_y {
-        st.attrs
-            .push(parse_quote!(#[export_name = "__rust_livepatch_modinfo_one_patch_per_module"]));
-    }
-    items.push(livepatch_y);
+    // (`check_modinfo_livepatch()`, kernel/module/main.c). The fixed label
+    // turns a second patch in the same module into a build error.
+    items.push(modinfo(
+        &["livepatch=Y".to_string()],
+        Some("__rust_livepatch_one_patch_per_module"),
+    ));
     items
 }
 
@@ -651,16 +665,11 @@ fn param(p: &model::Param) -> Vec<Item> {
         #[used(compiler)]
         static #kp: ::livepatch::KernelParam = #registration;
     });
-    items.push(modinfo(
-        &format_ident!("__LIVEPATCH_PARMTYPE_{}", name),
-        &format!("parmtype={name}:{ty}"),
-    ));
+    let mut info = vec![format!("parmtype={name}:{ty}")];
     if let Some(d) = description {
-        items.push(modinfo(
-            &format_ident!("__LIVEPATCH_PARM_{}", name),
-            &format!("parm={name}:{}", d.value()),
-        ));
+        info.push(format!("parm={name}:{}", d.value()));
     }
+    items.push(modinfo(&info, None));
     items
 }
 
@@ -700,7 +709,12 @@ fn module_items(m: &ModuleArgs, args: &PatchArgs) -> Vec<Item> {
     items
 }
 
-/// `module!` around [`module_items`]'s type.
+/// The kernel module around [`module_items`]'s type: what the kernel's
+/// `module!` generates for a loadable module whose type is
+/// `livepatch::Enabled<_>`, without its named statics (each a long mangled
+/// symbol in the `.ko`): the modinfo and the `init_module`/`cleanup_module`
+/// references are written by the assembler, as C's `MODULE_*()` and
+/// `module_init()` write them. A livepatch is always a loadable module.
 fn kernel_module(m: &ModuleArgs, patch_mod: &syn::Ident) -> TokenStream {
     let ModuleArgs {
         name,
@@ -709,15 +723,85 @@ fn kernel_module(m: &ModuleArgs, patch_mod: &syn::Ident) -> TokenStream {
         license,
         ..
     } = m;
-    let authors = (!authors.is_empty()).then(|| quote!(authors: [#(#authors),*],));
-    let description = description.as_ref().map(|d| quote!(description: #d,));
+    let mut info: Vec<String> = authors
+        .iter()
+        .map(|a| format!("author={}", a.value()))
+        .collect();
+    if let Some(d) = description {
+        info.push(format!("description={}", d.value()));
+    }
+    info.push(format!("license={}", license.value()));
+    let info = modinfo(&info, None);
+    let name = c_str(name);
     quote! {
-        ::livepatch::module! {
-            type: #patch_mod::__LivepatchModule,
-            name: #name,
-            #authors
-            #description
-            license: #license,
+        #[cfg(not(MODULE))]
+        ::core::compile_error!("a livepatch is a loadable module: build it with obj-m");
+
+        /// The module name, for the kernel's printing macros.
+        const __LOG_PREFIX: &[u8] = #name.to_bytes_with_nul();
+
+        #info
+
+        impl ::kernel::ModuleMetadata for #patch_mod::__LivepatchModule {
+            const NAME: &'static ::kernel::str::CStr = #name;
+        }
+
+        #[cfg(MODULE)]
+        #[doc(hidden)]
+        mod __livepatch_module {
+            type Module = ::livepatch::Enabled<super::#patch_mod::__LivepatchModule>;
+
+            // SAFETY: `__this_module` is the module's `struct module`, which
+            // modpost defines and the loader fills in; it lives as long as
+            // the module's code.
+            static THIS_MODULE: ::kernel::ThisModule = unsafe {
+                extern "C" {
+                    static __this_module: ::kernel::types::Opaque<::kernel::bindings::module>;
+                }
+                ::kernel::ThisModule::from_ptr(__this_module.get())
+            };
+
+            static mut MODULE: ::core::mem::MaybeUninit<Module> = ::core::mem::MaybeUninit::uninit();
+
+            /// # Safety
+            ///
+            /// Called once, by the loader, as this module's init.
+            #[no_mangle]
+            unsafe extern "C" fn init_module() -> ::kernel::ffi::c_int {
+                // SAFETY: this is the whole of this module's init.
+                match unsafe { Module::init(&THIS_MODULE) } {
+                    ::core::result::Result::Ok(m) => {
+                        // SAFETY: only `init_module` and `cleanup_module`
+                        // access `MODULE`, which the loader runs once each,
+                        // one after the other.
+                        unsafe { (*(&raw mut MODULE)).write(m) };
+                        0
+                    }
+                    ::core::result::Result::Err(e) => e.to_errno(),
+                }
+            }
+
+            /// # Safety
+            ///
+            /// Called once, by the loader, after `init_module` returned 0.
+            #[no_mangle]
+            unsafe extern "C" fn cleanup_module() {
+                // SAFETY: `init_module` wrote `MODULE` (it returned 0), and
+                // nothing else accesses it.
+                unsafe { (*(&raw mut MODULE)).assume_init_drop() }
+            }
+
+            // Kept, as C's `module_init()`/`module_exit()` keep them.
+            ::core::arch::global_asm!(
+                ".pushsection .init.data,\"aw\",@progbits",
+                ".balign 8",
+                ".quad init_module",
+                ".popsection",
+                ".pushsection .exit.data,\"aw\",@progbits",
+                ".balign 8",
+                ".quad cleanup_module",
+                ".popsection",
+            );
         }
     }
 }
@@ -725,6 +809,12 @@ fn kernel_module(m: &ModuleArgs, patch_mod: &syn::Ident) -> TokenStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The `.byte` line of modinfo entry `e`, as the expansion prints it.
+    fn modinfo_line(e: &str) -> String {
+        let bytes: Vec<String> = e.bytes().chain([0]).map(|b| b.to_string()).collect();
+        format!("\".byte {}\"", bytes.join(","))
+    }
 
     fn expand(attr: TokenStream, item: TokenStream) -> String {
         patch_for(attr, item, None)
@@ -758,9 +848,14 @@ mod tests {
             "static __LIVEPATCH_FUNCS_0 : :: livepatch :: Funcs < 1usize >",
             "Object :: new (:: core :: option :: Option :: None , & __LIVEPATCH_FUNCS_0 , :: livepatch :: ObjectCallbacks :: NONE)",
             "Patch :: new (& __LIVEPATCH_OBJECTS , & __LIVEPATCH_STATES , false , :: core :: option :: Option :: None)",
-            r#"* b"livepatch=Y\0""#,
-            r#"name : "rust_livepatch_sample""#,
-            ":: livepatch :: module ! { type : fix :: __LivepatchModule ,",
+            r#"".pushsection .modinfo,\"a\",@progbits" , ".L__rust_livepatch_one_patch_per_module:""#,
+            &modinfo_line("livepatch=Y"),
+            &modinfo_line("license=GPL"),
+            r#"const __LOG_PREFIX : & [u8] = c"rust_livepatch_sample" . to_bytes_with_nul () ;"#,
+            "type Module = :: livepatch :: Enabled < super :: fix :: __LivepatchModule > ;",
+            "# [no_mangle] unsafe extern \"C\" fn init_module () -> :: kernel :: ffi :: c_int",
+            "match unsafe { Module :: init (& THIS_MODULE) }",
+            r#"".quad init_module""#,
             "impl :: livepatch :: PatchModule for __LivepatchModule",
             // The binding check.
             "type replacement_signature = unsafe extern \"C\" fn (* mut u8) -> i32 ;",
@@ -863,10 +958,10 @@ mod tests {
         );
         for want in [
             r#"static __LIVEPATCH_PARAM_replace : :: livepatch :: KernelParam = replace . kernel_param (c"replace" , 420u16)"#,
-            r#"* b"parmtype=replace:int\0""#,
-            r#"* b"parm=replace:replace (default=0)\0""#,
+            &modinfo_line("parmtype=replace:int"),
+            &modinfo_line("parm=replace:replace (default=0)"),
             r#"r#type . kernel_param (c"type" , 0u16)"#,
-            r#"* b"parmtype=type:int\0""#,
+            &modinfo_line("parmtype=type:int"),
             "States :: new ([((1) as u64 , (2) as u32)])",
             "PATCH . set_replace (replace . get () != 0) ? ;",
         ] {

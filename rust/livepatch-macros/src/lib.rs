@@ -47,8 +47,8 @@ use proc_macro::TokenStream;
 /// - `states = [(id, version), ...]`: the system states the patch declares
 ///   (`klp_patch.states`); ids are non-zero and distinct.
 /// - Module keys: with `license` (GPL-compatible), the macro also writes the
-///   kernel module around the patch (`module!` whose init enables the patch
-///   last): `name` (the module's name, which is its `.ko` file name: derived
+///   kernel module around the patch (what the kernel's `module!` writes,
+///   with an init that enables the patch last): `name` (the module's name, which is its `.ko` file name: derived
 ///   from the file Kbuild builds, and if given it must be that name),
 ///   `authors = ["...", ...]`, `description`, and `exit = f` (`fix::f()` runs
 ///   at module exit, once the patch is disabled and the module removed).

@@ -3,14 +3,13 @@
 //! A livepatch: `struct klp_patch`, and its registration.
 
 use crate::{bindings, Objects, States};
-use core::ffi::CStr;
+use kernel::ffi::c_char;
 use kernel::{
     error::{
         code::{EBUSY, EINVAL},
         to_result, Result,
     },
-    pr_err,
-    sync::atomic::{Acquire, AtomicFlag, Full, Release},
+    sync::atomic::{AtomicFlag, Full, Release},
     types::Opaque,
     ThisModule,
 };
@@ -57,18 +56,25 @@ unsafe impl Sync for Patch {}
 /// tool finds and sets to 1.
 #[doc(hidden)]
 #[repr(transparent)]
-pub struct Relocations(kernel::sync::atomic::Atomic<i8>);
+pub struct Relocations(core::cell::UnsafeCell<u8>);
+
+// SAFETY: nothing writes the flag at run time (the tool writes it in the
+// module file); it is only read.
+unsafe impl Sync for Relocations {}
 
 impl Relocations {
     /// Not converted (what the compiler emits).
     #[inline]
     pub const fn new() -> Self {
-        Self(kernel::sync::atomic::Atomic::new(0))
+        Self(core::cell::UnsafeCell::new(0))
     }
 
     #[inline]
     fn converted(&self) -> bool {
-        self.0.load(Acquire) == 1
+        // SAFETY: the flag is a valid `u8` that nothing writes at run time.
+        // The read is volatile because the compiler, which emitted 0, must
+        // not assume it is still 0: the tool changed it in the file.
+        unsafe { core::ptr::read_volatile(self.0.get()) == 1 }
     }
 }
 
@@ -164,12 +170,20 @@ impl Patch {
         }
         if let Some(r) = self.relocations {
             if !r.converted() {
-                pr_err!(
-                    "{}: refusing to enable the patch: its references to non-exported symbols \
-                     were not converted by 'klp post-link' after its link (they would call \
-                     address 0)\n",
-                    module_name(module).to_str().unwrap_or("?")
-                );
+                // SAFETY: a KERN_ERR format whose one `%s` gets the module's
+                // name, a C string (`_printk` without Rust's formatting, so
+                // that a module which never takes this path does not carry
+                // it).
+                unsafe {
+                    kernel::bindings::_printk(
+                        c"\x013rust_livepatch: %s: refusing to enable the patch: its references to \
+                          non-exported symbols were not converted by 'klp post-link' (they would \
+                          call address 0)\n"
+                            .as_ptr()
+                            .cast(),
+                        module_name(module),
+                    )
+                };
                 return Err(EINVAL);
             }
         }
@@ -188,15 +202,15 @@ impl Patch {
     }
 }
 
-/// The name of `module`.
-fn module_name(module: &'static ThisModule) -> &'static CStr {
+/// The name of `module`, a C string.
+fn module_name(module: &'static ThisModule) -> *const c_char {
     let m = module.as_ptr();
     if m.is_null() {
-        return c"vmlinux";
+        return c"vmlinux".as_ptr().cast();
     }
     // SAFETY: `m` is this module, loaded while its init runs; `name` is a
     // NUL-terminated array that does not change.
-    unsafe { CStr::from_ptr((*m).name.as_ptr().cast()) }
+    unsafe { (*m).name.as_ptr().cast() }
 }
 
 /// A kernel module whose init ends by enabling its livepatch: what a module
