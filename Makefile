@@ -12,6 +12,7 @@
 #   make check-debug  the QEMU suite again on the debug kernel (KASAN, lockdep,
 #                     kmemleak...), then the soak
 #   make soak         load/replace/unload cycles on the debug kernel, kmemleak
+#   make check-debian make check KERNEL=debian: Debian's own kernel (not in CI)
 #   make print-kdir   the kernel build tree in use
 #
 # The kernel (scripts/lib/kernel.sh): KERNEL=test (default; the test kernel,
@@ -28,7 +29,7 @@ else
 export KDIR KERNEL
 SCRIPTS := $(CURDIR)/scripts
 
-.PHONY: all setup setup-if-needed run check check-host check-build-fail check-symvers check-qemu check-selftests check-debug soak bench print-kdir clean
+.PHONY: all setup setup-if-needed run check check-host check-build-fail check-symvers check-qemu check-selftests check-debug check-debian soak bench print-kdir clean
 # klp (tools/klp), a host program the QEMU tests also run in the guest: built
 # with the cargo on PATH (rustup's), like the host tests.
 HOST_CARGO ?= cargo
@@ -71,6 +72,11 @@ check-selftests: all
 # KERNEL=debug: these build the modules against it.
 check-debug: setup-if-needed
 	$(SCRIPTS)/check-debug.sh
+
+# Debian's own kernel: its sid toolchain root and packages on first use
+# (README: Patching Debian's kernel). Not part of make check (CI's time).
+check-debian:
+	$(MAKE) check KERNEL=debian
 
 soak: setup-if-needed
 	$(SCRIPTS)/check-debug.sh soak
