@@ -41,19 +41,19 @@ dirty=()
 [ -z "$(git -C "$top" status --porcelain 2>/dev/null)" ] || dirty=(--dirty)
 
 kernel_select dir
-kernel=$KDIR/arch/x86/boot/bzImage
+kernel=$KBOOT
 [ -f "$kernel" ] || die "no kernel image $kernel"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run make setup"
 
 out=$top/out/bench
 results=$top/bench/results
-mods=$top/bench/modules
+mods=$(kernel_modules_dir)/bench/modules
 rm -rf "$out"
 mkdir -p "$out" "$results"
 
 ko_list=("$mods/bench_target.ko" "$mods/bench_caller.ko" "$mods/bench_patch_c.ko" "$mods/bench_patch_rust.ko")
-c_sample=$KDIR/samples/livepatch/livepatch-sample.ko
-rust_sample=$top/samples/rust_livepatch_sample.ko
+c_sample=$KC_SAMPLES/livepatch-sample.ko
+rust_sample=$(kernel_modules_dir)/samples/rust_livepatch_sample.ko
 for m in "${ko_list[@]}" "$c_sample" "$rust_sample"; do
 	[ -f "$m" ] || die "module $m not built: run make"
 done
@@ -75,10 +75,10 @@ for flavour in c rust; do
 	d=$out/build/$flavour
 	mkdir -p "$d"
 	if [ $flavour = c ]; then
-		cp "$mods/bench_patch_c.c" "$d/"
+		cp "$top/bench/modules/bench_patch_c.c" "$d/"
 		echo "obj-m += bench_patch_c.o" >"$d/Kbuild"
 	else
-		cp "$mods/bench_patch_rust.rs" "$d/"
+		cp "$top/bench/modules/bench_patch_rust.rs" "$d/"
 		printf 'obj-m += bench_patch_rust.o\ninclude $(RUST_LIVEPATCH)/rust/livepatch/Kbuild.livepatch\n' >"$d/Kbuild"
 	fi
 	# One untimed build first (page cache, make's own start-up).

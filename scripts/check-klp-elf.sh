@@ -21,7 +21,8 @@ bad() {
 # converted KO SECTION ENTRIES SYMBOL...: KO has klp relocation section
 # SECTION (SHT_RELA, flags SHF_ALLOC|SHF_INFO_LINK|SHF_RELA_LIVEPATCH) with
 # ENTRIES relocations against .klp.sym symbols ('*': as many as the compiler
-# made, at least one per SYMBOL: the count depends on inlining and on the
+# left against .klp.sym symbols in the module's object, KO's .o, and at least
+# one per SYMBOL: the count depends on the compiler, inlining and the
 # configuration, KASAN adding one per access of a variable), each SYMBOL is
 # SHN_LIVEPATCH (0xff20) and has a relocation there, no ordinary relocation
 # section references a .klp.sym symbol, the marker byte is 1. readelf's output is read into
@@ -30,7 +31,12 @@ bad() {
 converted() {
 	local ko=$dir/$1 sec=$2 n=$3 sym hdrs rels syms relsec count
 	shift 3
+	if [ ! -f "$ko" ] && ! grep -qxF "tests/modules/$(basename "$ko" .ko).o" "$dir/../../modules.order"; then
+		log "check-klp-elf: $(basename "$ko") is not built for this kernel (tests/modules/Kbuild)"
+		return
+	fi
 	[ -f "$ko" ] || { bad "$ko not built"; return; }
+	[ -f "${ko%.ko}.o" ] || { bad "${ko%.ko}.o not built"; return; }
 	hdrs=$(readelf -tW "$ko")
 	rels=$(readelf -rW "$ko")
 	syms=$(readelf -sW "$ko")
@@ -42,6 +48,8 @@ converted() {
 	count=$(grep -c '\.klp\.sym\.' <<<"$relsec" || true)
 	if [ "$n" = '*' ]; then
 		[ "$count" -ge $# ] || bad "$ko: $sec holds $count relocations against .klp.sym symbols, fewer than $#"
+		n=$(grep -c '\.klp\.sym\.' <<<"$(readelf -rW "${ko%.ko}.o")" || true)
+		[ "$count" = "$n" ] || bad "$ko: $sec holds $count relocations against .klp.sym symbols, its object ${ko%.ko}.o $n"
 	else
 		[ "$count" = "$n" ] || bad "$ko: $sec holds $count relocations against .klp.sym symbols, not $n"
 	fi
@@ -99,5 +107,12 @@ else
 	bad "$ko not built"
 fi
 
-[ "$failed" = 0 ] || die "the test modules' klp relocations are not as klp post-link makes them (above)"
+# No symbol kallsyms lists between a replacement's entry stub and its body
+# (scripts/build.sh renames objtool's padding symbols of the bodies).
+for ko in "$dir"/*.ko; do
+	! grep -qE ' __pfx_\$' <<<"$(readelf -sW "$ko")" ||
+		bad "$ko: a __pfx_\$ symbol (objtool's padding of a replacement's body) would end its entry stub's kallsyms size"
+done
+
+[ "$failed" = 0 ] || die "the test modules are not as scripts/build.sh and klp post-link make them (above)"
 log "check-klp-elf: the test modules' klp relocation sections, symbols and markers are right"

@@ -5,6 +5,11 @@
 # mangled names) must be the kernel's own.
 #
 #   check-symvers.sh MODULE.SYMVERS MODULE.ko...
+#   check-symvers.sh          the selected kernel's (scripts/lib/kernel.sh:
+#                             KERNEL, KDIR): every module built for it (this
+#                             checkout's, the kernel's C samples and selftest
+#                             modules) against its Module.symvers (KSYMVERS:
+#                             for KERNEL=debian, the headers package's)
 #
 # Prints one line per module and a summary of the Rust crates referenced;
 # exits 1 if a module needs a symbol the kernel does not export, or refers to
@@ -14,6 +19,19 @@
 # the list exports.
 set -euo pipefail
 export LC_ALL=C
+
+if [ $# = 0 ]; then
+	here=$(cd "$(dirname "$0")" && pwd)
+	. "$here/lib/common.sh"
+	kernel_select dir
+	mods=$(kernel_modules_dir)
+	shopt -s nullglob
+	set -- "$KSYMVERS" "$mods"/{samples,samples/test_modules,tests/modules,bench/modules}/*.ko \
+		"$KC_SAMPLES"/*.ko ${KC_TEST_MODULES:+"$KC_TEST_MODULES"/*.ko}
+	shopt -u nullglob
+	[ $# -gt 1 ] || die "no module built for KERNEL=$KERNEL_NAME in $mods: run make"
+	log "the modules built for $KERNEL_NAME ($(($# - 1))) against $KSYMVERS"
+fi
 
 [ $# -ge 2 ] || { echo "usage: check-symvers.sh MODULE.SYMVERS MODULE.ko..." >&2; exit 2; }
 symvers=$1

@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
 """Strict KTAP check of a guest's results (scripts/qemu-run.sh).
 
-usage: ktap.py RESULTS CONSOLE END_LINE [QEMU_STATUS SECS]
+usage: ktap.py RESULTS CONSOLE END_LINE [QEMU_STATUS SECS [MAY_SKIP]]
 
 Fails (exit 1) unless RESULTS starts with the KTAP version line, has a plan,
 one result per planned test in order, and the END_LINE sentinel; any `not ok`,
 `Bail out!` or missing result is a failure. CONSOLE (the kernel log) must exist
 and be free of warnings, oopses and call traces. QEMU_STATUS, the guest's exit
-status, must be 0 (124/137: killed at SECS, QEMU_TIMEOUT). Prints the
-results, then `N passed, N failed`.
+status, must be 0 (124/137: killed at SECS, QEMU_TIMEOUT).
+
+A SKIP (`ok N name # SKIP reason`: the guest found the kernel lacks what the
+test needs) is a failure unless MAY_SKIP is 1 (a kernel not configured for
+the tests, e.g. a distribution's); then it must give its reason, and every
+SKIP is listed with it at the end. Prints the results, then `N passed, N
+failed` (`, N skipped`).
 """
 import re
 import sys
@@ -39,14 +44,17 @@ def console_problems(console_path):
     return []
 
 
-def verdict(problems, passed, failed):
-    """Prints the problems and the closing `N passed, N failed` line; the exit status."""
+def verdict(problems, passed, failed, skips=()):
+    """Prints the SKIPs with their reasons, the problems and the closing
+    `N passed, N failed` line; the exit status."""
+    for name, why in skips:
+        print(f"SKIP: {name}: {why}")
     for p in problems:
         print(f"FAIL: {p}")
     if not problems and passed == 0:
         problems.append("no test ran")
         print("FAIL: no test ran")
-    print(f"{passed} passed, {failed} failed")
+    print(f"{passed} passed, {failed} failed" + (f", {len(skips)} skipped" if skips else ""))
     return 1 if problems else 0
 
 
@@ -69,11 +77,12 @@ def status_problems(status, secs):
     return []
 
 
-def main(results_path, console_path, end_line, status="0", secs="?"):
+def main(results_path, console_path, end_line, status="0", secs="?", may_skip=""):
     text = read(results_path)
     lines = text.splitlines()
     problems = status_problems(status, secs)
     passed = failed = 0
+    skips = []
     try:
         start = lines.index("KTAP version 1")
     except ValueError:
@@ -90,8 +99,14 @@ def main(results_path, console_path, end_line, status="0", secs="?"):
             if int(num) != expected:
                 problems.append(f"result {num} ({name}) out of order, expected {expected}")
             expected = int(num) + 1
-            if status == "ok" and "# SKIP" not in rest:
+            skip = re.search(r"# SKIP\b\s*(.*)", rest)
+            if status == "ok" and not skip:
                 passed += 1
+            elif status == "ok" and skip and skip[1] and may_skip == "1":
+                skips.append((name, skip[1]))
+            elif status == "ok" and skip and may_skip == "1":
+                failed += 1
+                problems.append(f"{name}: a SKIP must say why")
             else:
                 failed += 1
                 problems.append(f"{name}: {status}{rest}")
@@ -107,8 +122,8 @@ def main(results_path, console_path, end_line, status="0", secs="?"):
         if end_line not in lines:
             problems.append(f"no end line '{end_line}': the guest stopped early")
     problems += console_problems(console_path)
-    return verdict(problems, passed, failed)
+    return verdict(problems, passed, failed, skips)
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:6]))
+    sys.exit(main(*sys.argv[1:7]))

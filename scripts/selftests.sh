@@ -15,7 +15,7 @@
 # Environment: KERNEL or KDIR (scripts/lib/kernel.sh), QEMU_ACCEL=kvm|tcg,
 # QEMU_TIMEOUT (whole guest, seconds, default 1500), SELFTESTS_SCRIPT_TIMEOUT
 # (each script, default 300), SELFTESTS_RUST_DIR (where the Rust ports are,
-# default samples/test_modules), SELFTESTS_MAY_SKIP (scripts allowed to
+# default samples/test_modules of the kernel's modules: kernel_modules_dir), SELFTESTS_MAY_SKIP (scripts allowed to
 # skip, e.g. "test-kprobe.sh" on a kernel without KPROBES_ON_FTRACE).
 # Output in out/selftests/: console.log (ttyS0), results.log (ttyS1).
 #
@@ -24,21 +24,22 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
+. "$here/lib/initramfs.sh"
 . "$here/lib/qemu.sh"
 top=$(dirname "$here")
 
 kernel_select dir
-kernel=$KDIR/arch/x86/boot/bzImage
+kernel=$KBOOT
 [ -f "$kernel" ] || die "no kernel image $kernel"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run make setup"
 busybox=/bin/busybox
 [ -x "$busybox" ] || die "no $busybox (busybox-static): run make setup"
 
-ksrc=$CACHE/src/linux-source-$KVER
+ksrc=$KSRC
 st=$ksrc/tools/testing/selftests/livepatch
 [ -d "$st/test_modules" ] ||
 	die "no livepatch selftests in $ksrc (unpacked by scripts/kernel.sh build)"
-rust_dir=${SELFTESTS_RUST_DIR:-$top/samples/test_modules}
+rust_dir=${SELFTESTS_RUST_DIR:-$(kernel_modules_dir)/samples/test_modules}
 # Modules the livepatches act on (or that hold the patched code busy): they
 # are part of the test set-up, not ports, and always stay C.
 VICTIMS="test_klp_callbacks_busy test_klp_callbacks_mod test_klp_kprobe test_klp_mod_target"
@@ -65,23 +66,27 @@ rootfs=$("$here/rootfs.sh")
 log "guest root filesystem ready ($((SECONDS - t0)) s): $rootfs"
 
 # 2. The C test modules, built out of tree from a copy of the kernel's
-# sources (rebuilt when the kernel or the sources change).
+# sources (rebuilt when the kernel or the sources change), unless the kernel
+# comes with them (KC_TEST_MODULES: built against its headers package).
 cdir=$out/c
-stamp=$( (cat "$KSRC_VERSION_FILE" && echo "$KDIR" && stat -c %Y "$KDIR/Module.symvers" &&
+c_test_modules=${KC_TEST_MODULES:-$cdir/test_modules}
+stamp=$( (echo "$ksrc" && echo "$KDIR" && stat -c %Y "$KDIR/Module.symvers" &&
 	cat "$st"/test_modules/* "$st/test_klp-call_getpid.c") | sha256sum | cut -c1-16)
 if [ "$(cat "$cdir/.stamp" 2>/dev/null)" != "$stamp" ]; then
 	t0=$SECONDS
-	log "building the kernel's C livepatch test modules against $KDIR"
 	rm -rf "$cdir"
 	mkdir -p "$cdir"
-	cp -r "$st/test_modules" "$cdir/test_modules"
-	kmake -s M="$cdir/test_modules" -j"$(nproc)" modules
+	if [ -z "$KC_TEST_MODULES" ]; then
+		log "building the kernel's C livepatch test modules against $KDIR"
+		cp -r "$st/test_modules" "$cdir/test_modules"
+		kmake -s M="$cdir/test_modules" -j"$(nproc)" modules
+	fi
 	gcc -static -O2 -o "$cdir/test_klp-call_getpid" "$st/test_klp-call_getpid.c"
 	echo "$stamp" >"$cdir/.stamp"
 	log "C test modules built in $((SECONDS - t0)) s"
 fi
-mapfile -t c_modules < <(cd "$cdir/test_modules" && ls ./*.ko | sed 's|^\./||; s|\.ko$||')
-[ "${#c_modules[@]}" -gt 0 ] || die "no C test module was built in $cdir/test_modules"
+mapfile -t c_modules < <(cd "$c_test_modules" && ls ./*.ko | sed 's|^\./||; s|\.ko$||')
+[ "${#c_modules[@]}" -gt 0 ] || die "no C test module was built in $c_test_modules"
 
 # 3. The guest's /selftests: one directory per flavour.
 mapfile -t scripts < <(cd "$st" && ls test-*.sh)
@@ -96,7 +101,7 @@ for fl in c rust; do
 	cp "$st"/*.sh "$st/settings" "$d/"
 	cp "$cdir/test_klp-call_getpid" "$d/"
 	for m in "${c_modules[@]}"; do
-		src=$cdir/test_modules/$m.ko
+		src=$c_test_modules/$m.ko
 		if [ "$fl" = rust ] && [[ " $VICTIMS " != *" $m "* ]]; then
 			if [ -f "$rust_dir/$m.ko" ]; then
 				src=$rust_dir/$m.ko
@@ -119,6 +124,8 @@ log "rust flavour: ported: ${ported[*]:-none}; still C: ${still_c[*]:-none}"
 # Linux unpacks concatenated archives in order: the root, then this job.
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$out/job.cpio.gz"
 cat "$rootfs" "$out/job.cpio.gz" >"$out/initramfs.cpio.gz"
+# The kernel's own modules, for modprobe (scripts/lib/kernel.sh: KGUEST_MODULES).
+[ -z "$KGUEST_MODULES" ] || initramfs_append "$out/initramfs.cpio.gz" "$KGUEST_MODULES"
 
 # 4. One guest for both flavours.
 qemu_kernel=$kernel

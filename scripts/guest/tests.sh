@@ -1,7 +1,9 @@
 # The QEMU tests of `make check`, as KTAP on /dev/ttyS1. Each file of
 # tests.d/ defines tests as shell functions and appends their names to TESTS;
-# a test prints why it failed and returns non-zero. The host
-# (scripts/ktap.py) requires the plan, every result and the end line.
+# a test prints why it failed and returns non-zero, or `skip WHY` (a
+# property of the running kernel the test needs and it lacks: ok N # SKIP
+# WHY). The host (scripts/ktap.py) requires the plan, every result and the
+# end line, and accepts a SKIP only on a kernel not configured for the tests.
 . /guest/lib.sh
 
 # rl.only=PATTERN on the kernel command line (QEMU_APPEND) runs only the

@@ -300,16 +300,17 @@ debian_source() {
 # ---------------------------------------------------------------------------
 # The KDIR
 
-# debian_chroot_run CMD...: run CMD in the sid root with the checkout ($top,
-# when set), the kernel source, $DEBIAN_CACHE/kernel and the cargo home
-# $DEBIAN_CACHE/cargo mounted at their own paths, and Debian's headers
-# package (once fetched) at /usr/src/linux-headers-<release> as if installed.
+# debian_chroot_run CMD...: run CMD in the sid root with the checkout
+# ($RL_TOP), the kernel source, $DEBIAN_CACHE/kernel, the cargo home
+# $DEBIAN_CACHE/cargo (CARGO_HOME) and the directories of DEBIAN_EXTRA_BINDS
+# mounted at their own paths, and Debian's headers package (once fetched) at
+# /usr/src/linux-headers-<release> as if installed.
 debian_chroot_run() {
 	local root src binds pkgroot rel abi
 	root=$(debian_chroot)
 	src=$(debian_source)
 	mkdir -p "$DEBIAN_CACHE/kernel" "$DEBIAN_CACHE/cargo"
-	binds="${top:-} $src $DEBIAN_CACHE/kernel $DEBIAN_CACHE/cargo"
+	binds="$RL_TOP $src $DEBIAN_CACHE/kernel $DEBIAN_CACHE/cargo ${DEBIAN_EXTRA_BINDS:-}"
 	# Debian's headers where the package installs them (their Makefile
 	# names /usr/src/linux-headers-*-common and /usr/lib/linux-kbuild-*).
 	pkgroot=$(debian_kernel_dir)/root
@@ -320,7 +321,8 @@ debian_chroot_run() {
 		binds="$binds $pkgroot/usr/src/linux-headers-$abi-common=/usr/src/linux-headers-$abi-common"
 		binds="$binds $pkgroot/usr/lib/linux-kbuild-$abi=/usr/lib/linux-kbuild-$abi"
 	fi
-	DEBIAN_BINDS=$binds debian_in_chroot "$root" "$@"
+	CARGO_HOME=$DEBIAN_CACHE/cargo DEBIAN_PASS_ENV="${DEBIAN_PASS_ENV:-} CARGO_HOME" \
+		DEBIAN_BINDS=$binds debian_in_chroot "$root" "$@"
 }
 
 # debian_check_toolchain: fail unless the sid root's gcc-16, rustc, bindgen
@@ -421,91 +423,70 @@ debian_kdir() {
 # ---------------------------------------------------------------------------
 # Modules
 
-# debian_build_rust [MAKE ARGS...]: build the proc-macro crate with the sid
-# root's cargo (a proc macro only loads into the rustc that built it) and
-# every Rust livepatch module of the checkout $top against the KDIR, in the
-# sid root. The objects go to $top/out/debian/<release>/ (Kbuild's MO=), so
-# a build for the test kernel in the checkout is left alone. Prints that
-# directory.
-debian_build_rust() {
-	local kdir out target macros t0
-	kdir=$(debian_kdir)
-	out=$top/out/debian/$(debian_release)
-	target=$top/target/debian-$(basename "$kdir")
-	macros=$target/release/liblivepatch_macros.so
-	mkdir -p "$out"
-	t0=$SECONDS
-	CARGO_HOME=$DEBIAN_CACHE/cargo CARGO_TARGET_DIR=$target DEBIAN_PASS_ENV="CARGO_HOME CARGO_TARGET_DIR" \
-		debian_chroot_run cargo build --quiet --release --locked -p livepatch-macros \
-		--manifest-path "$top/Cargo.toml" >&2
-	[ -f "$macros" ] || die "cargo did not produce $macros"
-	debian_chroot_run make -C "$kdir" M="$top" MO="$out" RUST_LIVEPATCH="$top" \
-		LIVEPATCH_MACROS="$macros" -j"$(nproc)" "$@" >&2
-	log "Rust modules for $(debian_release) built in $((SECONDS - t0)) s in $out"
-	echo "$out"
-}
-
 # debian_build_c [MAKE ARGS...]: build the kernel's C livepatch samples
 # (samples/livepatch) and the livepatch selftests' modules
 # (tools/testing/selftests/livepatch/test_modules) of the kernel's source,
 # out of tree, against Debian's own headers package with Debian's own kbuild
 # (its Makefile sets CC=gcc-16), in the sid root. Prints the directory that
-# holds samples/ and test_modules/.
+# holds samples/ and test_modules/. Done once per sid root (the sources and
+# headers are those of the package version the directory is named after):
+# MAKE ARGS, or a missing stamp, build again.
 debian_build_c() {
-	local src dir headers t0
+	local src dir headers t0 stamp
+	dir=$(debian_kernel_dir)/c-modules
+	stamp=$(basename "$(debian_chroot_dir)")
+	if [ $# = 0 ] && [ "$(cat "$dir/.built" 2>/dev/null)" = "$stamp" ]; then
+		echo "$dir"
+		return 0
+	fi
 	src=$(debian_source)
 	debian_fetch >/dev/null
 	headers=/usr/src/linux-headers-$(debian_release)
-	dir=$(debian_kernel_dir)/c-modules
 	t0=$SECONDS
 	mkdir -p "$dir"
+	rm -f "$dir/.built"
 	# Copies of the sources (Kbuild writes next to them); kept between runs
 	# so that an unchanged tree is not rebuilt.
 	rsync -a "$src/samples/livepatch/" "$dir/samples/"
 	rsync -a "$src/tools/testing/selftests/livepatch/test_modules/" "$dir/test_modules/"
-	debian_chroot_run make -C "$headers" M="$dir/samples" CONFIG_SAMPLE_LIVEPATCH=m -j"$(nproc)" "$@" >&2
-	debian_chroot_run make -C "$headers" M="$dir/test_modules" -j"$(nproc)" "$@" >&2
+	debian_chroot_run make -s -C "$headers" M="$dir/samples" CONFIG_SAMPLE_LIVEPATCH=m -j"$(nproc)" "$@" >&2
+	debian_chroot_run make -s -C "$headers" M="$dir/test_modules" -j"$(nproc)" "$@" >&2
+	echo "$stamp" >"$dir/.built"
 	log "C modules for $(debian_release) built in $((SECONDS - t0)) s in $dir"
 	echo "$dir"
 }
 
-# ---------------------------------------------------------------------------
-# QEMU
+# debian_guest_modules_cpio: the path of the guests' copy of the kernel's own
+# modules (not created).
+debian_guest_modules_cpio() { echo "$(debian_kernel_dir)/guest-modules.cpio"; }
 
-# debian_qemu_sample: boot Debian's own vmlinuz (TCG unless KVM really works)
-# with the busybox initramfs of scripts/lib/initramfs.sh and the Rust sample
-# built for it, run the guest's `sample` job (load rust_livepatch_sample.ko,
-# /proc/cmdline patched, disable, rmmod) and check its transcript. Needs
-# nothing from Debian's modules package: every symbol the sample uses is
-# exported by vmlinux (debian.sh check says so). Output in out/debian-qemu/.
-debian_qemu_sample() {
-	local kernel ko out secs status=0 t0
-	kernel=$(debian_modules_dir)/vmlinuz
-	[ -f "$kernel" ] || die "no $kernel: run scripts/debian.sh fetch"
-	ko=$top/out/debian/$(debian_release)/samples/rust_livepatch_sample.ko
-	[ -f "$ko" ] || die "no $ko: run scripts/debian.sh build"
-	command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run make setup"
-	out=$top/out/debian-qemu
-	rm -rf "$out"
-	mkdir -p "$out"
-	make_initramfs "$out/initramfs.cpio.gz" "$ko"
-	qemu_kernel=$kernel
-	qemu_initrd=$out/initramfs.cpio.gz
-	qemu_out=$out
-	qemu_mem=${QEMU_MEM:-1024}
-	qemu_log_buf=1M
-	qemu_append=${QEMU_APPEND:-}
-	qemu_pick_accel
-	log "booting Debian's $(debian_release) under ${ACCEL^^} ($ACCEL_WHY)"
-	secs=${QEMU_TIMEOUT:-300}
-	t0=$SECONDS
-	qemu_boot "$ACCEL" sample "$secs" || status=$?
-	log "QEMU done $((SECONDS - t0)) s after asking (this includes waiting for another guest); console: $out/console.log"
-	cat "$out/results.log"
-	# What the kernel said about the unsigned, out-of-tree module.
-	grep -E 'Linux version|Lockdown|module verification|taint|livepatch|rust_livepatch' "$out/console.log" | sed 's/^/console: /' || true
-	grep -qx "this has been live patched" "$out/results.log" &&
-		grep -qx "# END rust-livepatch sample" "$out/results.log" ||
-		{ tail -n 40 "$out/console.log" >&2; die "the Rust sample did not patch Debian's kernel"; }
-	[ "$status" = 0 ] || die "QEMU exited with status $status"
+# debian_guest_modules: make the guests' copy of the kernel's modules if
+# needed, print its path: an uncompressed newc cpio archive of
+# lib/modules/<release>/ as the linux-modules package installs it (the
+# .ko.xz files, modules.order, modules.builtin...) plus the modules.dep*
+# files the package's postinst would make, from the host's depmod (the kmod
+# the guest runs). Uncompressed: the modules are compressed already.
+debian_guest_modules() {
+	local cpio stage rel
+	cpio=$(debian_guest_modules_cpio)
+	if [ -s "$cpio" ]; then
+		echo "$cpio"
+		return 0
+	fi
+	debian_fetch >/dev/null
+	rel=$(debian_release)
+	command -v depmod >/dev/null || die "depmod missing (kmod): run make setup"
+	stage=$(mktemp -d "$(debian_kernel_dir)/guest-modules.XXXXXX")
+	mkdir -p "$stage/lib/modules"
+	cp -al "$(debian_modules_dir)" "$stage/lib/modules/$rel"
+	# The image is not a module (the guest boots it).
+	rm -f "$stage/lib/modules/$rel/vmlinuz"
+	depmod -b "$stage" -F "$(debian_modules_dir)/System.map" "$rel" ||
+		{ rm -rf "$stage"; die "depmod for $rel failed"; }
+	[ -s "$stage/lib/modules/$rel/modules.dep" ] || { rm -rf "$stage"; die "depmod wrote no modules.dep"; }
+	(cd "$stage" && find lib/modules | LC_ALL=C sort | cpio -o -H newc --quiet) >"$cpio.tmp"
+	rm -rf "$stage"
+	mv "$cpio.tmp" "$cpio"
+	log "Debian's modules for the guests: $(grep -c . "$(debian_modules_dir)/modules.order") modules, $(du -h "$cpio" | cut -f1) ($cpio)"
+	echo "$cpio"
 }

@@ -26,7 +26,7 @@ make_initramfs() {
 	install -D -m 755 /bin/busybox "$root/bin/busybox"
 	add_binary "$root" /usr/bin/kmod
 	mkdir -p "$root/usr/sbin"
-	for tool in insmod rmmod modinfo lsmod; do
+	for tool in insmod rmmod modinfo lsmod modprobe depmod; do
 		ln -s ../bin/kmod "$root/usr/sbin/$tool"
 	done
 	install -D -m 755 "$top/scripts/guest/init" "$root/init"
@@ -35,4 +35,12 @@ make_initramfs() {
 	cp "$@" "$root/modules/"
 	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$out"
 	rm -rf "$root"
+}
+
+# initramfs_append OUT.cpio.gz ARCHIVE.cpio: append an uncompressed cpio
+# archive (the kernel unpacks concatenated archives in order; an
+# uncompressed one must start at a multiple of 4 bytes: zeros pad it).
+initramfs_append() {
+	truncate -s %4 "$1"
+	cat "$2" >>"$1"
 }

@@ -29,12 +29,33 @@
 #   KRUN         a command prefix every toolchain command runs under (empty on
 #                the host; a chroot flavour puts its wrapper here)
 # and exports LIBCLANG_PATH for bindgen. kmake ARGS... runs make -C $KDIR with
-# them.
+# them. It also sets what the guests need (defaults for the test kernels):
+#   KMO          where Kbuild writes the modules of this checkout (MO=); empty:
+#                next to their sources. kernel_modules_dir prints where they
+#                are: every script that uses them asks it
+#   KBOOT        the kernel image QEMU boots ($KDIR/arch/x86/boot/bzImage)
+#   KSRC         the kernel's source, whose livepatch selftests run
+#                ($CACHE/src/linux-source-$KVER)
+#   KC_SAMPLES   the kernel's C livepatch samples (livepatch-sample.ko...)
+#                built for it ($KDIR/samples/livepatch)
+#   KC_TEST_MODULES  the selftests' C test modules built for it; empty:
+#                selftests.sh builds them against $KDIR
+#   KGUEST_MEM   the QEMU tests' guest RAM in MiB (512)
+#   KGUEST_MODULES  an uncompressed cpio archive of the kernel's own modules
+#                (lib/modules/<release>/, with modules.dep) for the guests;
+#                empty: the kernel has none
+#   KSYMVERS     the Module.symvers of the kernel, which every module built
+#                for it must link against ($KDIR/Module.symvers)
+#   KTESTS_MAY_SKIP  1: a QEMU test may answer SKIP, with the property of the
+#                kernel it lacks (listed at the end); empty: every test must
+#                run (the test kernels are configured for all of them; 1 for a
+#                KDIR of your own)
 #
 # Contract of a flavour file's kernel_select_NAME MODE: set KDIR (a path the
 # host sees), and either set KMAKE_ARGS, KRUSTC, KCARGO, KRUN itself (then set
 # KERNEL_TOOLCHAIN_SET=1) or leave them to kernel_toolchain, which derives them
-# from $KDIR/.config and the host's tools.
+# from $KDIR/.config and the host's tools; it may set any variable of the list
+# above. In mode build it builds what the guests need too (C samples...).
 #
 # Explicit overrides, for a tree whose tools are elsewhere: RUSTC (its rustc;
 # RUSTDOC next to it), CARGO_FOR_KERNEL, BINDGEN, LLVM (the kernel's LLVM=).
@@ -159,8 +180,10 @@ kernel_select() {
 	esac
 	KERNEL_TOOLCHAIN_SET=
 	KRUN=()
+	KMO= KBOOT= KSRC= KC_SAMPLES= KC_TEST_MODULES= KGUEST_MEM= KGUEST_MODULES= KTESTS_MAY_SKIP= KSYMVERS=
 	if [ -n "${KDIR:-}" ]; then
 		KERNEL_NAME="KDIR=$KDIR"
+		KTESTS_MAY_SKIP=1
 	else
 		KERNEL_NAME=${KERNEL:-test}
 		case "$KERNEL_NAME" in
@@ -182,6 +205,11 @@ kernel_select() {
 		esac
 	fi
 	export KDIR
+	KBOOT=${KBOOT:-$KDIR/arch/x86/boot/bzImage}
+	KSRC=${KSRC:-$CACHE/src/linux-source-$KVER}
+	KC_SAMPLES=${KC_SAMPLES:-$KDIR/samples/livepatch}
+	KGUEST_MEM=${KGUEST_MEM:-512}
+	KSYMVERS=${KSYMVERS:-$KDIR/Module.symvers}
 	[ "$mode" != name ] || return 0
 	if [ "$KERNEL_NAME" = test ] || [ "$KERNEL_NAME" = debug ]; then
 		[ -f "$KDIR/.rust-livepatch-built" ] ||
@@ -203,3 +231,8 @@ kernel_flavours() {
 
 # kmake ARGS...: make -C $KDIR with the tree's toolchain.
 kmake() { "${KRUN[@]}" make -C "$KDIR" "${KMAKE_ARGS[@]}" "$@"; }
+
+# kernel_modules_dir: the directory that holds this checkout's modules built
+# for the selected kernel (samples/, tests/modules/, bench/modules/ below it).
+kernel_modules_dir() { echo "${KMO:-$RL_TOP}"; }
+

@@ -79,9 +79,10 @@ def quiet(fn, *args):
 
 
 class KtapVerdict(unittest.TestCase):
-    def run_ktap(self, results, console=CLEAN_CONSOLE, status="0"):
+    def run_ktap(self, results, console=CLEAN_CONSOLE, status="0", may_skip=""):
         f = Files(self)
-        return quiet(ktap.main, f.write("results.log", results), f.write("console.log", console), END, status, "600")
+        return quiet(ktap.main, f.write("results.log", results), f.write("console.log", console), END, status, "600",
+                     may_skip)
 
     def assert_fails(self, results, why, console=CLEAN_CONSOLE):
         rc, out = self.run_ktap(results, console)
@@ -101,6 +102,28 @@ class KtapVerdict(unittest.TestCase):
         # Every QEMU test is required: a SKIP is a failure.
         self.assert_fails(CLEAN_KTAP.replace("ok 2 rust_sample_disable", "ok 2 rust_sample_disable # SKIP no C sample"),
                           "FAIL: rust_sample_disable: ok # SKIP no C sample")
+
+    def test_skip_with_its_reason_is_listed_where_allowed(self):
+        # A kernel not configured for the tests (MAY_SKIP=1): the SKIP and
+        # its reason are listed, the run passes.
+        rc, out = self.run_ktap(CLEAN_KTAP.replace("ok 2 rust_sample_disable",
+                                                   "ok 2 rust_sample_disable # SKIP CONFIG_FOO is not set"),
+                                may_skip="1")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("SKIP: rust_sample_disable: CONFIG_FOO is not set", out)
+        self.assertIn("2 passed, 0 failed, 1 skipped", out)
+
+    def test_skip_without_a_reason_fails_where_allowed(self):
+        rc, out = self.run_ktap(CLEAN_KTAP.replace("ok 2 rust_sample_disable", "ok 2 rust_sample_disable # SKIP"),
+                                may_skip="1")
+        self.assertEqual(rc, 1, out)
+        self.assertIn("FAIL: rust_sample_disable: a SKIP must say why", out)
+
+    def test_not_ok_fails_where_skips_are_allowed(self):
+        rc, out = self.run_ktap(CLEAN_KTAP.replace("ok 2 rust_sample_disable", "not ok 2 rust_sample_disable # SKIP x"),
+                                may_skip="1")
+        self.assertEqual(rc, 1, out)
+        self.assertIn("FAIL: rust_sample_disable: not ok # SKIP x", out)
 
     def test_missing_result_fails(self):
         self.assert_fails(CLEAN_KTAP.replace("ok 3 missing_target_fails_cleanly\n", ""),

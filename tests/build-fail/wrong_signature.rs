@@ -4,7 +4,11 @@
 //! takes a `u64` is refused at compile time.
 //
 // EXPECT: expected fn pointer `unsafe extern "C" fn(u64)`
-// EXPECT: found fn item `unsafe extern "C" fn(u32) {kernel::bindings::msleep}`
+// EXPECT: found fn item `unsafe extern "C" fn(u32) {kernel::bindings::
+// EXPECT: msleep}`
+//
+// (rustc 1.96 names the item kernel::bindings::msleep, 1.97
+// kernel::bindings::bindings_raw::msleep.)
 
 #[livepatch::patch(license = "GPL")]
 mod fix {

@@ -4,7 +4,9 @@
 //! (test/integration/*/syscall.patch in dynup/kpatch): `newuname` copies the
 //! caller's `utsname` under the non-exported `uts_sem`, appends a suffix to
 //! the system name (kpatch's appends `.kpatch`), and calls the non-exported
-//! `override_release()` of kernel/sys.c as the original does. `uname -s`
+//! `override_release()` of kernel/sys.c and does what its
+//! `override_architecture()` does (`i686` for a PER_LINUX32 task), as the
+//! original does. `uname -s`
 //! then shows `Linux.rust_lp_port_syscall`.
 
 // `utsname()` is `&current->nsproxy->uts_ns->name`, and `struct
@@ -15,9 +17,6 @@
 compile_error!(
     "rust_lp_port_syscall reads struct uts_namespace's first member: not with RANDSTRUCT"
 );
-// Without 32-bit emulation `override_architecture()` is 0 (kernel/sys.c).
-#[cfg(CONFIG_IA32_EMULATION)]
-compile_error!("rust_lp_port_syscall does not port override_architecture() (IA32_EMULATION)");
 
 #[livepatch::patch(
     authors = ["rust-livepatch developers"],
@@ -27,10 +26,18 @@ compile_error!("rust_lp_port_syscall does not port override_architecture() (IA32
 mod fix {
     use kernel::{
         bindings,
-        ffi::{c_char, c_int, c_long},
+        ffi::{c_char, c_int, c_long, c_uint},
         prelude::*,
         uaccess::{UserPtr, UserSlice},
     };
+
+    /// `COMPAT_UTS_MACHINE` (arch/x86/include/asm/compat.h, defined on
+    /// x86-64 whatever the configuration): `sizeof("i686\0\0")` bytes.
+    const COMPAT_UTS_MACHINE: &[u8] = b"i686\0\0\0";
+
+    /// `PER_LINUX32` and `PER_MASK` (include/uapi/linux/personality.h).
+    const PER_LINUX32: c_uint = 0x0008;
+    const PER_MASK: c_uint = 0x00ff;
 
     /// Appended to the system name (`uname -s`).
     const SUFFIX: &[u8] = b".rust_lp_port_syscall";
@@ -117,6 +124,19 @@ mod fix {
         // copy_to_user().
         if unsafe { override_release(release as *mut c_char, FIELD) } != 0 {
             return EFAULT.to_errno() as c_long;
+        }
+        // `override_architecture(name)` (kernel/sys.c): a task with the
+        // PER_LINUX32 personality (`setarch i686`) sees COMPAT_UTS_MACHINE.
+        // SAFETY: the current task is valid while it runs; only it changes
+        // its own personality.
+        let personality = unsafe { (*kernel::current!().as_ptr()).personality };
+        if personality & PER_MASK == PER_LINUX32 {
+            let machine = name + core::mem::offset_of!(NewUtsname, machine);
+            let mut writer =
+                UserSlice::new(UserPtr::from_addr(machine), COMPAT_UTS_MACHINE.len()).writer();
+            if writer.write_slice(COMPAT_UTS_MACHINE).is_err() {
+                return EFAULT.to_errno() as c_long;
+            }
         }
         0
     }

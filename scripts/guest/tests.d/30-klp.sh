@@ -73,6 +73,7 @@ klp_info_reads_the_file() {
 	expect_line "  vmlinux" || return 1
 	expect_text "    cmdline_proc_show sympos=0 -> " || return 1
 	expect_line "fits the running kernel: yes" || return 1
+	expect_line "  ok   vermagic: built for $(uname -r), the running kernel" || return 1
 	expect_line "  ok   vmlinux:cmdline_proc_show: found in /proc/kallsyms" || return 1
 	klp info $KLP_C --json
 	expect_rc 0 || return 1
@@ -80,6 +81,29 @@ klp_info_reads_the_file() {
 	klp info $MODULES/rust_lp_missing_target.ko
 	expect_line "fits the running kernel: no" || return 1
 	expect_line "  FAIL vmlinux:rust_livepatch_no_such_function: rust_livepatch_no_such_function is not in vmlinux's symbols"
+}
+
+# The sample with another kernel release in its vermagic (qemu-run.sh makes
+# it): klp info says it does not fit, klp load refuses it before the kernel
+# sees it, and the kernel refuses it too.
+klp_refuses_other_kernel() {
+	local ko=$MODULES/rust_lp_other_vermagic.ko other err
+	other=$(modinfo -F vermagic $ko | cut -d' ' -f1)
+	[ -n "$other" ] && [ "$other" != "$(uname -r)" ] || fail "$ko: vermagic '$other' is not another kernel's" || return 1
+	klp info $ko
+	expect_rc 0 || return 1
+	expect_line "fits the running kernel: no" || return 1
+	expect_line "  FAIL vermagic: built for kernel $other but the running kernel is $(uname -r) (vermagic mismatch)" || return 1
+	log_mark
+	klp load $ko
+	expect_rc 6 || return 1
+	expect_text "built for kernel $other but the running kernel is $(uname -r) (vermagic mismatch)" || return 1
+	gone /sys/module/rust_livepatch_sample || fail "the module was loaded anyway" || return 1
+	[ -z "$(log_since_mark)" ] || fail "klp load let the kernel see the module: $(log_since_mark | tr '\n' '|')" || return 1
+	err=$(insmod $ko 2>&1) && { fail "insmod of a module for kernel $other succeeded"; return 1; }
+	echo "insmod said: $err"
+	log_since_mark | grep -qF "rust_livepatch_sample: version magic '$other " ||
+		fail "the kernel log lacks its version magic refusal: $(log_since_mark | tr '\n' '|')"
 }
 
 klp_load_list_disable_unload() {
@@ -171,11 +195,13 @@ klp_load_all_dir() {
 
 t_klp_refuses_non_livepatch() { with_cleanup klp_refuses_non_livepatch; }
 t_klp_info_reads_the_file() { with_cleanup klp_info_reads_the_file; }
+t_klp_refuses_other_kernel() { with_cleanup klp_refuses_other_kernel; }
 t_klp_load_list_disable_unload() { with_cleanup klp_load_list_disable_unload; }
 t_klp_unload_enabled_patch() { with_cleanup klp_unload_enabled_patch; }
 t_klp_unknown_patch() { with_cleanup klp_unknown_patch; }
 t_klp_kernel_refusal_shows_the_log() { with_cleanup klp_kernel_refusal_shows_the_log; }
 t_klp_load_all_dir() { with_cleanup klp_load_all_dir; }
 
-TESTS="$TESTS t_klp_refuses_non_livepatch t_klp_info_reads_the_file t_klp_load_list_disable_unload
-t_klp_unload_enabled_patch t_klp_unknown_patch t_klp_kernel_refusal_shows_the_log t_klp_load_all_dir"
+TESTS="$TESTS t_klp_refuses_non_livepatch t_klp_info_reads_the_file t_klp_refuses_other_kernel
+t_klp_load_list_disable_unload t_klp_unload_enabled_patch t_klp_unknown_patch
+t_klp_kernel_refusal_shows_the_log t_klp_load_all_dir"

@@ -76,9 +76,24 @@ port_meminfo_ok() {
 	done
 }
 
+# The lines of /proc/meminfo the port does not print, each with the option
+# that adds it (fs/proc/meminfo.c); tests/modules/Kbuild builds the port only
+# for a kernel without those options.
+MI_UNPORTED='SwapCached:SWAP Zswap:ZSWAP HighTotal:HIGHMEM ShadowCallStack:SHADOW_CALL_STACK
+EarlyMemtestBad:MEMTEST HardwareCorrupted:MEMORY_FAILURE AnonHugePages:TRANSPARENT_HUGEPAGE
+CmaTotal:CMA Unaccepted:UNACCEPTED_MEMORY HugePages_Total:HUGETLB_PAGE'
+
 port_meminfo() {
-	local during second reads after
+	local during second reads after l unported=
 	MI_BEFORE=$(cat /proc/meminfo)
+	for l in $MI_UNPORTED; do
+		echo "$MI_BEFORE" | grep -q "^${l%%:*}:" && unported="$unported ${l%%:*} (CONFIG_${l#*:})"
+	done
+	if [ ! -f "$MODULES/$PORT_MEMINFO.ko" ]; then
+		[ -n "$unported" ] || fail "$PORT_MEMINFO.ko not built, yet /proc/meminfo has no line it lacks" || return 1
+		skip "/proc/meminfo lines the port of meminfo_proc_show() does not print:$unported"
+		return
+	fi
 	port_load $PORT_MEMINFO || return 1
 	during=$(cat /proc/meminfo)
 	second=$(cat /proc/meminfo)
@@ -102,7 +117,8 @@ t_port_data_new_globals() { with_cleanup port_meminfo; }
 
 # syscall: uname(2) shows the system name with the suffix; everything else
 # as before (the copy under the non-exported uts_sem, the non-exported
-# override_release() called as the original does).
+# override_release() called as the original does, a 32-bit personality's
+# machine).
 PORT_SYSCALL=rust_lp_port_syscall
 UNAME_BEFORE=
 port_uname_ok() {
@@ -110,11 +126,15 @@ port_uname_ok() {
 }
 
 port_syscall() {
-	local during after
+	local during after machine32
 	UNAME_BEFORE=$(uname -a)
+	machine32=$(linux32 uname -m)
+	expect_eq "$machine32" i686 "linux32 uname -m, unpatched" || return 1
 	port_load $PORT_SYSCALL || return 1
 	during=$(uname -a)
 	expect_eq "$(uname -s)" "Linux.$PORT_SYSCALL" "uname -s while patched" || return 1
+	# override_architecture(): a PER_LINUX32 task sees i686, as unpatched.
+	expect_eq "$(linux32 uname -m)" "$machine32" "linux32 uname -m while patched" || return 1
 	expect_eq "$(cat /proc/sys/kernel/ostype)" "Linux" "ostype (not the syscall) while patched" || return 1
 	port_unload $PORT_SYSCALL || return 1
 	after=$(uname -a)
@@ -156,6 +176,13 @@ tab3: 61 20 20 20 20 20 20 20 62 0d 0a
 
 port_tty() {
 	local before during after writes
+	# Legacy BSD pseudo terminals are the only ones a shell can open by name
+	# (a Unix98 pty needs ptmx's TIOCGPTN/unlockpt): their driver registers
+	# the "pty" major in /proc/devices.
+	if [ ! -c /dev/ptyp0 ] && ! grep -q ' pty$' /proc/devices; then
+		skip "legacy pseudo terminals (CONFIG_LEGACY_PTYS: no pty major in /proc/devices, no /dev/ptyp0); the test's shell cannot open a Unix98 pty"
+		return
+	fi
 	before=$(pty_transcript)
 	expect_eq "$before" "$PTY_EXPECTED" "the pseudo terminal's output, unpatched" || return 1
 	port_load $PORT_TTY || return 1
