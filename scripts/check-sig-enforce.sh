@@ -15,6 +15,10 @@ top=$(dirname "$here")
 
 klp=$top/target/release/klp
 [ -x "$klp" ] || die "$klp not built: run make"
+if [ -z "${KDIR:-}" ] && [ "${KERNEL:-}" = debian ]; then
+	log "sig-enforce: not run on Debian's kernel: it trusts only Debian's own signing key, which is private, so no patch built here can load under module.sig_enforce=1 (sign yours with klp build --sign KEY CERT, your key enrolled as a machine owner key)"
+	exit 0
+fi
 kernel_select dir
 key=$KDIR/certs/signing_key.pem
 cert=$KDIR/certs/signing_key.x509
