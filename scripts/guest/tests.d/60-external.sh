@@ -42,7 +42,7 @@ t_external_symbols_resolved_by_klp() {
 # unresolved WEAK symbols as 0) but its init refuses to enable the patch.
 t_unconverted_module_refuses_to_enable() {
 	insmod_fails ${EXT}_unconverted.ko \
-		"rust_livepatch: ${EXT}_unconverted: refusing to enable the patch: its references to non-exported symbols were not converted by 'klp post-link' (they would call address 0)"
+		"rust_livepatch: ${EXT}_unconverted: refusing to enable the patch: its references to non-exported symbols were not converted by 'klp post-link' after its link (they would call address 0)"
 }
 
 # The kernel refuses a klp symbol it cannot resolve, before any init runs.
