@@ -21,6 +21,13 @@ top=$(dirname "$here")
 
 klp=$top/target/release/klp
 [ -x "$klp" ] || die "$klp not built: run make"
+# klp build resolves the kernel as the user gives it: KDIR if given, else
+# KERNEL through the selector (which runs a sid root's toolchain for the
+# kernels that need one), not the KDIR the selector prints.
+user_kdir=${KDIR:-}
+klp_build() {
+	if [ -n "$user_kdir" ]; then "$klp" build "$@"; else env -u KDIR "$klp" build "$@"; fi
+}
 kernel_select dir
 out=$top/out/klp-new
 rm -rf "$out"
@@ -49,7 +56,7 @@ for t in "${targets[@]}"; do
 	fi
 	rs=$dir/$name.rs
 	# As generated, it must not build.
-	if "$klp" build "$dir" >"$out/$name.unwritten.log" 2>&1; then
+	if klp_build "$dir" >"$out/$name.unwritten.log" 2>&1; then
 		log "FAIL $name: built before its body was written"
 		failed=$((failed + 1))
 		continue
@@ -59,7 +66,7 @@ for t in "${targets[@]}"; do
 	grep -q 'compile_error!' "$rs" || die "$rs: no compile_error! line to replace"
 	sed -i -e "/compile_error!/{r $top/tests/klp-new/$func.body" -e 'd}' "$rs"
 	cp "$rs" "$out/"
-	if ! "$klp" build "$dir" >"$out/$name.stdout" 2>"$out/$name.log"; then
+	if ! klp_build "$dir" >"$out/$name.stdout" 2>"$out/$name.log"; then
 		log "FAIL $name: klp build failed (log: $out/$name.log)"
 		tail -n 20 "$out/$name.log" >&2
 		failed=$((failed + 1))
