@@ -101,8 +101,10 @@ sites)
 tests)
 	k=$(kdir)
 	[ -f "$tree/tests/rust_targets/rust_victim.ko" ] || die "no modules built for the rust-fentry kernel: run $0 build"
-	# The suite loads the patches klp new writes for this kernel.
-	"$tree/scripts/check-klp-new.sh"
+	# The suite loads the patches klp new writes for this kernel, built in
+	# the sid root, which sees the tree (not /tmp).
+	mkdir -p "$tree/out/tmp"
+	TMPDIR=$tree/out/tmp "$tree/scripts/check-klp-new.sh"
 	QEMU_APPEND="${QEMU_APPEND:+$QEMU_APPEND }rl.rust_targets=required" "$tree/scripts/qemu-run.sh" tests
 	;;
 check)
