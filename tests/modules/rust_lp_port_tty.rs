@@ -191,7 +191,7 @@ mod fix {
         }
         let nr = nr.min(space);
         let mut i: c_uint = 0;
-        // SAFETY (the loop): `buf` is valid for `nr` bytes; `column` and
+        // SAFETY: in the loop below, `buf` is valid for `nr` bytes; `column` and
         // `canon_column` are protected by `output_lock`, held; termios by
         // `termios_rwsem`, held by the caller.
         unsafe {
@@ -304,7 +304,7 @@ mod fix {
         // it is until removed.
         unsafe { bindings::add_wait_queue(&raw mut (*tty).write_wait, wait) };
 
-        // SAFETY (the loop): `termios_rwsem` is held except across
+        // SAFETY: in the loop below, `termios_rwsem` is held except across
         // wait_woken(), as in C; `b..b + nr` stays within the caller's
         // buffer; the ops are the driver's.
         unsafe {
