@@ -24,20 +24,32 @@ impl Bindings {
     /// Reads the names `pub struct X`, `pub union X`, `pub type X` of
     /// bindgen's output.
     pub fn parse(generated: &str) -> Bindings {
-        let names = generated
-            .lines()
-            .filter_map(|l| {
-                let rest = l
-                    .strip_prefix("pub struct ")
-                    .or_else(|| l.strip_prefix("pub union "))
-                    .or_else(|| l.strip_prefix("pub type "))?;
+        // Item by item, not line by line: without rustfmt (a toolchain root
+        // may lack it) bindgen writes its whole output on a few lines.
+        let mut names = std::collections::BTreeSet::new();
+        for kw in ["pub struct ", "pub union ", "pub type "] {
+            for (at, _) in generated.match_indices(kw) {
+                // A top-level item: at the start of a line, or after the
+                // end of another item on the same line (not indented in a
+                // module).
+                let before = &generated[..at];
+                let trimmed = before.trim_end_matches(' ');
+                let starts_item = if trimmed.len() == before.len() {
+                    before.is_empty() || before.ends_with('\n')
+                } else {
+                    trimmed.ends_with(['}', ';', ']'])
+                };
+                if !starts_item {
+                    continue;
+                }
+                let rest = &generated[at + kw.len()..];
                 let end = rest
                     .find(|c: char| !(c.is_alphanumeric() || c == '_'))
                     .unwrap_or(rest.len());
-                Some(rest[..end].to_string())
-            })
-            .collect();
-        Bindings::Known(names)
+                names.insert(rest[..end].to_string());
+            }
+        }
+        Bindings::Known(names.into_iter().collect())
     }
 
     fn has(&self, name: &str) -> bool {

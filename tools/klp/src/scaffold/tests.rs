@@ -14,6 +14,20 @@ fn bindings_names() {
 }
 
 #[test]
+fn bindings_names_without_rustfmt() {
+    // bindgen's output when rustfmt is missing: items on one line.
+    let Bindings::Known(names) = Bindings::parse(
+        "# [repr (C)] # [derive (Copy)] pub struct seq_file { pub x : u8 , } impl Default for \
+         seq_file { } pub type gfp_t = ffi :: c_uint ; pub mod m { pub type Type = u32 ; }",
+    ) else {
+        panic!()
+    };
+    let mut names: Vec<_> = names.into_iter().collect();
+    names.sort();
+    assert_eq!(names, ["gfp_t", "seq_file"]);
+}
+
+#[test]
 fn parameter_names_rust_can_take() {
     assert_eq!(rust_ident("m", 1), "m");
     assert_eq!(rust_ident("type", 1), "r#type");
