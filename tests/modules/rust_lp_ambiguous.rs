@@ -17,7 +17,9 @@ mod fix {
     /// Never installed: the lookup fails first.
     // SAFETY: never called: the core refuses the ambiguous name before patching.
     // Its signature is c_start()'s (`void *(struct seq_file *, loff_t *)`), as `klp` checks.
-    #[unsafe(livepatch(target = "c_start"))]
+    // `unchecked_signature`: the c_starts of several files share the name, and
+    // pahole may leave such a name out of BTF (the rust-fentry kernel does).
+    #[unsafe(livepatch(target = "c_start", unchecked_signature))]
     unsafe extern "C" fn replacement(_m: *mut bindings::seq_file, _pos: *mut i64) -> *mut c_void {
         core::ptr::null_mut()
     }
