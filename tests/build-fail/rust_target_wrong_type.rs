@@ -2,10 +2,12 @@
 
 //! A Rust target named by path has its type checked by the compiler against
 //! the kernel crate's metadata: `kernel::error::Error::name` returns
-//! `Option<&'static CStr>`, and it has the Rust ABI.
+//! `Option<&'static CStr>`, and it has the Rust ABI. (The expected type is
+//! matched from its `fn`: rustc 1.96 writes `unsafe for<'a> fn`, 1.97
+//! `for<'a> unsafe fn`.)
 //
 // EXPECT: found fn item `for<'a> fn(&'a kernel::error::Error) -> Option<&'static CStr> {kernel::error::Error::name}`
-// EXPECT: expected fn pointer `unsafe for<'a> fn(&'a kernel::error::Error) -> Option<&'static [u8]>`
+// EXPECT: fn(&'a kernel::error::Error) -> Option<&'static [u8]>`
 // EXPECT: expected "C" fn, found "Rust" fn
 
 #[livepatch::patch(license = "GPL")]
