@@ -10,10 +10,12 @@ SIG_REFUSED="a replacement's signature does not match the running kernel's BTF"
 # sig_refused NAME MESSAGE: klp load refuses $MODULES/NAME.ko with exit 6 and
 # MESSAGE as the reason, and loads nothing. A struct's size depends on the
 # configuration (lockdep doubles seq_file's): MESSAGE says "N bytes" for it.
+# BTF names C's integers as the compiler did: MESSAGE spells them as clang
+# does (GCC's `long unsigned int` is `unsigned long`).
 sig_refused() {
 	klp load "$MODULES/$1.ko"
 	expect_rc 6 || return 1
-	KLP_OUT=$(echo "$KLP_OUT" | sed -E 's/\([1-9][0-9]* bytes, struct by value\)/(N bytes, struct by value)/g')
+	KLP_OUT=$(echo "$KLP_OUT" | sed -E 's/\([1-9][0-9]* bytes, struct by value\)/(N bytes, struct by value)/g; s/`long unsigned int`/`unsigned long`/g')
 	expect_line "klp: error: refusing $MODULES/$1.ko: $SIG_REFUSED: $2; nothing was loaded" || return 1
 	gone "/sys/module/$1" || fail "$1 was loaded anyway" || return 1
 	gone "$LP/$1" || fail "$LP/$1 exists"
