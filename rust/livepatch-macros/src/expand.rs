@@ -81,6 +81,10 @@ pub(crate) fn patch_for(
             #[allow(unused_imports)]
             use ::livepatch::abi::Fallback as _;
         });
+        generated.push(parse_quote! {
+            #[allow(unused_imports)]
+            use ::livepatch::entry::InMemory as _;
+        });
     }
     generated.extend(symbols(&model));
     let (_, items) = module
@@ -181,8 +185,9 @@ fn stub_static(r: &Replacement) -> Ident {
 /// address) is on the task's stack, provided the body never hands its frame
 /// over with a tail call (a final call compiled to a jump, which would leave
 /// no trace of the replacement while the callee runs, possibly in this
-/// module's code). The `asm!` that reads the result after the call stops
-/// that: the call must return into the body before the asm runs.
+/// module's code). The `asm!` that uses the result after the call stops
+/// that: the call must return into the body before the asm runs
+/// (`livepatch::entry`; free for a result in a register).
 fn entry(r: &Replacement) -> Vec<Item> {
     let ident = &r.ident;
     let entry = entry_ident(r);
@@ -267,15 +272,9 @@ fn entry(r: &Replacement) -> Vec<Item> {
                 // replaces, with that function's arguments: `#[unsafe(livepatch)]`
                 // on `#ident` promises its signature is that function's.
                 let ret = unsafe { #ident(#(#args),*) };
-                // SAFETY: an empty asm that only reads `ret`: the call above must
-                // return here before it (see `entry()` in the patch macro).
-                unsafe {
-                    ::core::arch::asm!(
-                        "/* {0} */",
-                        in(reg) &raw const ret,
-                        options(nostack, preserves_flags, readonly)
-                    )
-                };
+                // An empty asm that uses `ret`: the call above must return
+                // here before it (see `entry()` in the patch macro).
+                ::livepatch::entry::Ret(&ret).used();
                 ret
             }
         },
@@ -941,7 +940,8 @@ mod tests {
             r#"export_name = "$livepatch_cmdline_proc_show" , link_section = ".text.livepatch_cmdline_proc_show""#,
             "unsafe extern \"C\" fn __livepatch_entry_cmdline_proc_show (__lp_arg0 : * mut u8) -> i32",
             "let ret = unsafe { cmdline_proc_show (__lp_arg0) } ;",
-            "in (reg) & raw const ret",
+            ":: livepatch :: entry :: Ret (& ret) . used () ;",
+            "use :: livepatch :: entry :: InMemory as _ ;",
             "# [inline (always)] unsafe extern \"C\" fn cmdline_proc_show",
             r#"Func :: new (c"cmdline_proc_show" , { # [cfg (target_arch = "x86_64")] let entry = (& raw const __LIVEPATCH_STUB_cmdline_proc_show)"#,
             "static __LIVEPATCH_FUNCS_0 : :: livepatch :: Funcs < 1usize >",

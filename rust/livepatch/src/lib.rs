@@ -39,6 +39,8 @@ const __LOG_PREFIX: &[u8] = b"rust_livepatch\0";
 pub mod abi;
 pub mod bindings;
 mod callbacks;
+#[doc(hidden)]
+pub mod entry;
 mod func;
 mod layout;
 mod object;
