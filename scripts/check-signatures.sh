@@ -10,9 +10,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
 top=$(dirname "$here")
-
-klp=$top/target/release/klp
-[ -x "$klp" ] || die "$klp not built: run make"
+klp=$(klp_release)
 out=$top/out/signatures
 rm -rf "$out"
 mkdir -p "$out"
