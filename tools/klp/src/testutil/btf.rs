@@ -135,6 +135,12 @@ impl BtfBuilder {
     }
 }
 
+/// The BTF fixture `name` (tests/fixtures/btf/).
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/btf/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
 /// A relocatable x86-64 ELF file with these sections (non-alloc, data).
 pub fn elf_with_sections(sections: &[(&str, &[u8])]) -> Vec<u8> {
     use object::write::Object;

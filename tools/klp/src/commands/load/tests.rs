@@ -1,9 +1,14 @@
 use super::super::test_ctx::{capture, ctx};
 use super::*;
+use crate::declared::RustType;
 use crate::tasks::TaskState::In;
+use crate::testutil::btf::fixture;
+use crate::testutil::declared::{
+    c_int, int, patch_with_record, seq_file_ptr, vmlinux_decl, void_ptr,
+};
 use crate::testutil::{
-    klp_module, klp_module_with, livepatch_ko, vmlinux_fn, FakeKernel, FakePatch, FakeRoot, Ko,
-    Layout, Modinfo, RELEASE,
+    klp_module, livepatch_ko, vmlinux_fn, FakeKernel, FakePatch, FakeRoot, Ko, Layout, Modinfo,
+    RELEASE,
 };
 use crate::transition::Transition::Unpatched;
 
@@ -258,73 +263,23 @@ fn a_transition_undone_during_the_load() {
 
 /// A livepatch of vmlinux's `cmdline_proc_show` whose record declares `v`
 /// as `v`; the kernel (the BTF fixture) has `void *`.
-fn cmdline_patch(v: crate::declared::RustType) -> Vec<u8> {
-    use crate::declared::{self, Declared, RClass, RustType};
-    let ptr = |spelling: &str, class, size| RustType {
-        class: RClass::Pointer,
-        signed: false,
-        size: 8,
-        pointee_class: Some(class),
-        pointee_size: Some(size),
-        spelling: spelling.into(),
-        name: spelling.rsplit(['*', ' ', ':']).next().unwrap().into(),
-    };
-    let d = Declared {
-        object: "vmlinux".into(),
-        target: "cmdline_proc_show".into(),
-        sympos: 0,
-        replacement: "cmdline_proc_show".into(),
-        unchecked: false,
-        ret: RustType {
-            class: RClass::Int,
-            signed: true,
-            size: 4,
-            pointee_class: None,
-            pointee_size: None,
-            spelling: "c_int".into(),
-            name: "c_int".into(),
-        },
-        params: vec![
-            (
-                "m".into(),
-                ptr("*mut bindings::seq_file", RClass::Aggregate, 24),
-            ),
-            ("v".into(), v),
-        ],
-    };
-    klp_module_with(
-        &Modinfo::livepatch("lp"),
-        &vmlinux_fn("cmdline_proc_show"),
-        false,
-        Layout::Rust,
-        &[(declared::SECTION, &declared::write(&[d], false))],
-    )
+fn cmdline_patch(v: RustType) -> Vec<u8> {
+    patch_with_record(vmlinux_decl(
+        "cmdline_proc_show",
+        c_int(),
+        vec![("m", seq_file_ptr()), ("v", v)],
+    ))
 }
 
 fn with_kernel_btf(fake: &FakeRoot) {
-    let btf = std::fs::read(format!(
-        "{}/tests/fixtures/btf/base.btf",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
-    fake.add_file("sys/kernel/btf/vmlinux", &btf);
+    fake.add_file("sys/kernel/btf/vmlinux", &fixture("base.btf"));
 }
 
 #[test]
 fn refuses_a_signature_the_running_kernel_does_not_have() {
-    use crate::declared::{RClass, RustType};
     let fake = FakeRoot::new();
     with_kernel_btf(&fake);
-    let u64_ = RustType {
-        class: RClass::Int,
-        signed: false,
-        size: 8,
-        pointee_class: None,
-        pointee_size: None,
-        spelling: "u64".into(),
-        name: "u64".into(),
-    };
-    let file = fake.add_file("lp.ko", &cmdline_patch(u64_));
+    let file = fake.add_file("lp.ko", &cmdline_patch(int("u64", 8, false)));
     let k = FakeKernel::new(fake.root());
     let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
     let err = r.unwrap_err();
@@ -343,26 +298,16 @@ fn refuses_a_signature_the_running_kernel_does_not_have() {
 
 #[test]
 fn loads_a_matching_signature_and_says_what_it_could_not_check() {
-    use crate::declared::{RClass, RustType};
-    let void_ptr = RustType {
-        class: RClass::Pointer,
-        signed: false,
-        size: 8,
-        pointee_class: Some(RClass::Void),
-        pointee_size: Some(1),
-        spelling: "*mut c_void".into(),
-        name: "c_void".into(),
-    };
     let fake = FakeRoot::new();
     with_kernel_btf(&fake);
-    let file = fake.add_file("lp.ko", &cmdline_patch(void_ptr.clone()));
+    let file = fake.add_file("lp.ko", &cmdline_patch(void_ptr()));
     let k = kernel_loading(&fake, FakePatch::new("lp"));
     let (r, text) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
     assert_eq!(r.unwrap(), Loaded::Loaded("lp".into()));
     assert!(!text.contains("signature"), "{text}");
     // Without BTF in the kernel: loaded, with a line saying so.
     let fake = FakeRoot::new();
-    let file = fake.add_file("lp.ko", &cmdline_patch(void_ptr));
+    let file = fake.add_file("lp.ko", &cmdline_patch(void_ptr()));
     let k = kernel_loading(&fake, FakePatch::new("lp"));
     let (r, text) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
     assert_eq!(r.unwrap(), Loaded::Loaded("lp".into()));
