@@ -21,18 +21,21 @@ fn cmdline(m: RustType, v: RustType, ret: RustType) -> Declared {
     vmlinux_decl("cmdline_proc_show", ret, vec![("m", m), ("_v", v)])
 }
 
+/// The problems of `cmdline_proc_show` with `m` written `m`, the rest as the
+/// kernel has it, against the fixture kernel.
+fn m_problems(m: RustType) -> Vec<String> {
+    problems(&base(), &cmdline(m, void_ptr(), c_int()))
+}
+
 #[test]
 fn the_sample_fits() {
-    let btf = base();
-    let d = cmdline(seq_file_ptr(), void_ptr(), c_int());
-    assert_eq!(problems(&btf, &d), Vec::<String>::new());
+    assert_eq!(m_problems(seq_file_ptr()), Vec::<String>::new());
     // An opaque pointer fits any pointer.
-    let d = cmdline(void_ptr(), void_ptr(), c_int());
-    assert_eq!(problems(&btf, &d), Vec::<String>::new());
+    assert_eq!(m_problems(void_ptr()), Vec::<String>::new());
     // So does a pointer whose pointee the macro could not tell.
     let mut m = seq_file_ptr();
     m.pointee_class = None;
-    assert!(problems(&btf, &cmdline(m, void_ptr(), c_int())).is_empty());
+    assert!(m_problems(m).is_empty());
 }
 
 #[test]
@@ -166,13 +169,8 @@ fn width_and_signedness() {
 
 #[test]
 fn wrong_struct_behind_a_pointer() {
-    let d = cmdline(
-        ptr("*mut bindings::inode", RClass::Aggregate, 8),
-        void_ptr(),
-        c_int(),
-    );
     assert_eq!(
-        problems(&base(), &d),
+        m_problems(ptr("*mut bindings::inode", RClass::Aggregate, 8)),
         [
             "cmdline_proc_show: parameter 1 `m`: the replacement has `*mut bindings::inode` \
           (pointer), the kernel has `struct seq_file *` (pointer); the replacement points to \
@@ -210,20 +208,13 @@ fn wrong_struct_behind_a_pointer() {
 #[test]
 fn a_rust_mirror_of_a_struct_is_named_in_rust_style() {
     // The patch's own `#[repr(C)] struct SeqFile` standing for the kernel's.
-    let d = cmdline(
-        ptr("*mut SeqFile", RClass::Aggregate, 24),
-        void_ptr(),
-        c_int(),
-    );
-    assert_eq!(problems(&base(), &d), Vec::<String>::new());
-    // Its size still counts.
-    let d = cmdline(
-        ptr("*mut SeqFile", RClass::Aggregate, 16),
-        void_ptr(),
-        c_int(),
-    );
     assert_eq!(
-        problems(&base(), &d),
+        m_problems(ptr("*mut SeqFile", RClass::Aggregate, 24)),
+        Vec::<String>::new()
+    );
+    // Its size still counts.
+    assert_eq!(
+        m_problems(ptr("*mut SeqFile", RClass::Aggregate, 16)),
         [
             "cmdline_proc_show: parameter 1 `m`: the replacement has `*mut SeqFile` (pointer), \
           the kernel has `struct seq_file *` (pointer); `SeqFile` is 24 bytes in the kernel's \
@@ -251,13 +242,8 @@ fn a_struct_where_the_kernel_has_void_pointer() {
 
 #[test]
 fn struct_layout_differs_from_the_bindings() {
-    let d = cmdline(
-        ptr("*mut bindings::seq_file", RClass::Aggregate, 32),
-        void_ptr(),
-        c_int(),
-    );
     assert_eq!(
-        problems(&base(), &d),
+        m_problems(ptr("*mut bindings::seq_file", RClass::Aggregate, 32)),
         [
             "cmdline_proc_show: parameter 1 `m`: the replacement has `*mut bindings::seq_file` \
           (pointer), the kernel has `struct seq_file *` (pointer); `seq_file` is 24 bytes in \
@@ -266,12 +252,7 @@ fn struct_layout_differs_from_the_bindings() {
         ]
     );
     // An opaque bindgen type (size 0) is not compared.
-    let d = cmdline(
-        ptr("*mut bindings::seq_file", RClass::Aggregate, 0),
-        void_ptr(),
-        c_int(),
-    );
-    assert!(problems(&base(), &d).is_empty());
+    assert!(m_problems(ptr("*mut bindings::seq_file", RClass::Aggregate, 0)).is_empty());
     assert_eq!(
         many(&[("uid", ty(RClass::Aggregate, false, 8, "bindings::kuid_t"))]),
         [
