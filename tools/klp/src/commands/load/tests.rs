@@ -33,15 +33,25 @@ fn loads_with_params_and_waits() {
     );
 }
 
+/// `klp load FILE` with `fake` and `k`: the result and what it printed.
+fn load(fake: &FakeRoot, k: &FakeKernel, file: &Path) -> (Result<Loaded>, String) {
+    capture(|out| load_file(&ctx(fake, k), file, &[], false, out))
+}
+
+/// `klp load FILE` failing with exit code `code`: the error.
+fn load_fails(fake: &FakeRoot, k: &FakeKernel, file: &Path, code: i32) -> Error {
+    let err = load(fake, k, file).0.unwrap_err();
+    assert_eq!(err.exit_code(), code, "{err}");
+    err
+}
+
 /// Loading `ko` must be refused before any syscall, with exit code 6 and a
 /// message containing `why`.
 fn assert_refused(name: &str, ko: &[u8], why: &str) {
     let fake = FakeRoot::new();
     let file = fake.add_file(name, ko);
     let k = FakeKernel::new(fake.root());
-    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
-    let err = r.unwrap_err();
-    assert_eq!(err.exit_code(), 6);
+    let err = load_fails(&fake, &k, &file, 6);
     assert!(err.to_string().contains(why), "{err}");
     assert!(k.calls().is_empty());
 }
@@ -75,12 +85,10 @@ fn refuses_when_not_root_or_no_livepatch_support() {
     let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let mut k = FakeKernel::new(fake.root());
     k.root_user = false;
-    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
-    assert_eq!(r.unwrap_err().exit_code(), 3);
+    load_fails(&fake, &k, &file, 3);
     k.root_user = true;
     std::fs::remove_dir(fake.sys().livepatch_dir()).unwrap();
-    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
-    assert_eq!(r.unwrap_err().exit_code(), 4);
+    load_fails(&fake, &k, &file, 4);
     assert!(k.calls().is_empty());
 }
 
@@ -90,9 +98,7 @@ fn kernel_refusal_says_nothing_was_loaded() {
     let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let mut k = FakeKernel::new(fake.root());
     k.load_errno = Some(libc::EINVAL);
-    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
-    let err = r.unwrap_err();
-    assert_eq!(err.exit_code(), 1);
+    let err = load_fails(&fake, &k, &file, 1);
     assert!(
         err.to_string().contains("(EINVAL); nothing was loaded"),
         "{err}"
@@ -105,9 +111,7 @@ fn a_stalled_transition_is_reported_and_left_as_is() {
     fake.add_task(9, 9, "blocker", Some(In(Unpatched)));
     let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let k = kernel_loading(&fake, FakePatch::new("lp").transition(true));
-    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
-    let err = r.unwrap_err();
-    assert_eq!(err.exit_code(), 7);
+    let err = load_fails(&fake, &k, &file, 7);
     let msg = err.to_string();
     assert!(
         msg.starts_with("lp is loaded but not fully applied: timed out"),
@@ -123,7 +127,7 @@ fn already_loaded() {
     fake.add_patch(&FakePatch::new("lp"));
     let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let k = FakeKernel::new(fake.root());
-    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    let (r, _) = load(&fake, &k, &file);
     assert!(r
         .unwrap_err()
         .to_string()
@@ -189,9 +193,7 @@ fn the_messages_of_each_failure() {
     fake.add_patch(&FakePatch::new("lp"));
     let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let k = FakeKernel::new(fake.root());
-    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
-    let err = r.unwrap_err();
-    assert_eq!(err.exit_code(), 1);
+    let err = load_fails(&fake, &k, &file, 1);
     assert_eq!(
         message(&fake, &err),
         "a module named lp is already loaded; nothing was done (klp unload lp first to replace it)"
@@ -203,9 +205,7 @@ fn the_messages_of_each_failure() {
     let mut k = FakeKernel::new(fake.root());
     k.load_errno = Some(libc::EINVAL);
     k.load_log = Some("livepatch: symbol 'f' not found in symbol table");
-    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
-    let err = r.unwrap_err();
-    assert_eq!(err.exit_code(), 1);
+    let err = load_fails(&fake, &k, &file, 1);
     assert_eq!(
         message(&fake, &err),
         "the kernel refused to load <root>/lp.ko: Invalid argument (EINVAL); nothing was loaded\n\
@@ -219,7 +219,7 @@ fn the_message_of_a_stalled_load() {
     fake.add_task(9, 9, "blocker", Some(In(Unpatched)));
     let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let k = kernel_loading(&fake, FakePatch::new("lp").transition(true));
-    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    let (r, _) = load(&fake, &k, &file);
     assert_eq!(
         r.unwrap_err().to_string(),
         "lp is loaded but not fully applied: timed out after 0 s: lp is still in transition to \
@@ -239,9 +239,7 @@ fn a_transition_undone_during_the_load() {
     let fake = FakeRoot::new();
     let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let k = kernel_loading(&fake, FakePatch::new("lp").enabled(false).transition(true));
-    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
-    let err = r.unwrap_err();
-    assert_eq!(err.exit_code(), 1);
+    let err = load_fails(&fake, &k, &file, 1);
     assert_eq!(
         err.to_string(),
         "lp was loaded but the transition of lp was reversed before it finished: the patch is \
@@ -252,9 +250,7 @@ fn a_transition_undone_during_the_load() {
     let fake = FakeRoot::new();
     let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let k = FakeKernel::new(fake.root());
-    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
-    let err = r.unwrap_err();
-    assert_eq!(err.exit_code(), 1);
+    let err = load_fails(&fake, &k, &file, 1);
     assert_eq!(
         err.to_string(),
         "lp was loaded but lp disappeared before its transition finished (it was disabled)"
@@ -281,9 +277,7 @@ fn refuses_a_signature_the_running_kernel_does_not_have() {
     with_kernel_btf(&fake);
     let file = fake.add_file("lp.ko", &cmdline_patch(int("u64", 8, false)));
     let k = FakeKernel::new(fake.root());
-    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
-    let err = r.unwrap_err();
-    assert_eq!(err.exit_code(), 6);
+    let err = load_fails(&fake, &k, &file, 6);
     assert_eq!(
         err.to_string(),
         format!(
@@ -302,14 +296,14 @@ fn loads_a_matching_signature_and_says_what_it_could_not_check() {
     with_kernel_btf(&fake);
     let file = fake.add_file("lp.ko", &cmdline_patch(void_ptr()));
     let k = kernel_loading(&fake, FakePatch::new("lp"));
-    let (r, text) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    let (r, text) = load(&fake, &k, &file);
     assert_eq!(r.unwrap(), Loaded::Loaded("lp".into()));
     assert!(!text.contains("signature"), "{text}");
     // Without BTF in the kernel: loaded, with a line saying so.
     let fake = FakeRoot::new();
     let file = fake.add_file("lp.ko", &cmdline_patch(void_ptr()));
     let k = kernel_loading(&fake, FakePatch::new("lp"));
-    let (r, text) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    let (r, text) = load(&fake, &k, &file);
     assert_eq!(r.unwrap(), Loaded::Loaded("lp".into()));
     assert!(
         text.starts_with(
