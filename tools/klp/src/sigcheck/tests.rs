@@ -1,6 +1,6 @@
 use super::*;
 use crate::declared::{Declared, RustType};
-use crate::testutil::btf::{elf_with_sections, fixture};
+use crate::testutil::btf::{fixture, write_btf_elf};
 use crate::testutil::declared::{c_int, int, seq_file_ptr, vmlinux_decl, void_ptr};
 use crate::testutil::FakeRoot;
 
@@ -153,17 +153,8 @@ fn no_records_no_btf_and_absent_targets() {
 fn tree() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(
-        d.join("vmlinux"),
-        elf_with_sections(&[(".BTF", &fixture("base.btf"))]),
-    )
-    .unwrap();
-    std::fs::create_dir_all(d.join("drivers")).unwrap();
-    std::fs::write(
-        d.join("drivers/testmod.ko"),
-        elf_with_sections(&[(".BTF", &fixture("module.btf"))]),
-    )
-    .unwrap();
+    write_btf_elf(&d.join("vmlinux"), "base.btf");
+    write_btf_elf(&d.join("drivers/testmod.ko"), "module.btf");
     std::fs::write(d.join("modules.order"), "drivers/testmod.o\n").unwrap();
     dir
 }

@@ -1,7 +1,7 @@
 use super::*;
 use crate::commands::test_ctx::capture;
 use crate::declared::RustType;
-use crate::testutil::btf::{elf_with_sections, fixture};
+use crate::testutil::btf::write_btf_elf;
 use crate::testutil::declared::{int, patch_with_record, unit, vmlinux_decl};
 use std::os::unix::fs::PermissionsExt;
 
@@ -32,12 +32,7 @@ fn checkout(root: &Path) -> PathBuf {
 /// A fake tree with the BTF fixture as vmlinux's.
 fn tree(root: &Path) -> PathBuf {
     let t = root.join("kdir");
-    std::fs::create_dir_all(&t).unwrap();
-    std::fs::write(
-        t.join("vmlinux"),
-        elf_with_sections(&[(".BTF", &fixture("base.btf"))]),
-    )
-    .unwrap();
+    write_btf_elf(&t.join("vmlinux"), "base.btf");
     t
 }
 

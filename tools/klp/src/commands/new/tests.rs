@@ -1,6 +1,6 @@
 use super::*;
 use crate::commands::test_ctx::capture;
-use crate::testutil::btf::{elf_with_sections, BtfBuilder};
+use crate::testutil::btf::{write_btf_elf, BtfBuilder};
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(format!(
@@ -208,11 +208,9 @@ fn a_module_without_btf() {
 fn btf_from_elf_files() {
     let root = root();
     let vmlinux = root.path().join("vmlinux");
-    let base = std::fs::read(fixture("btf/base.btf")).unwrap();
-    std::fs::write(&vmlinux, elf_with_sections(&[(".BTF", &base)])).unwrap();
+    write_btf_elf(&vmlinux, "base.btf");
     let ko = root.path().join("testmod.ko");
-    let module = std::fs::read(fixture("btf/module.btf")).unwrap();
-    std::fs::write(&ko, elf_with_sections(&[(".BTF", &module)])).unwrap();
+    write_btf_elf(&ko, "module.btf");
     let dir = root.path().join("out");
     let o = NewOptions {
         object: Some("testmod".into()),
@@ -313,12 +311,9 @@ fn btf_from_the_build_tree() {
     // the running kernel's (which has no testmod here).
     let root = root();
     let kdir = root.path().join("kdir");
-    std::fs::create_dir_all(kdir.join("drivers")).unwrap();
-    let base = std::fs::read(fixture("btf/base.btf")).unwrap();
-    std::fs::write(kdir.join("vmlinux"), elf_with_sections(&[(".BTF", &base)])).unwrap();
-    let module = std::fs::read(fixture("btf/module.btf")).unwrap();
+    write_btf_elf(&kdir.join("vmlinux"), "base.btf");
     let ko = kdir.join("drivers/test-mod.ko");
-    std::fs::write(&ko, elf_with_sections(&[(".BTF", &module)])).unwrap();
+    write_btf_elf(&ko, "module.btf");
     std::fs::write(kdir.join("modules.order"), "drivers/test-mod.o\n").unwrap();
     std::fs::create_dir_all(kdir.join("rust/bindings")).unwrap();
     std::fs::write(kdir.join("rust/bindings/bindings_generated.rs"), "").unwrap();
