@@ -18,9 +18,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
 top=$(dirname "$here")
-
-klp=$top/target/release/klp
-[ -x "$klp" ] || die "$klp not built: run make"
+klp=$(klp_release)
 # klp build resolves the kernel as the user gives it: KDIR if given, else
 # KERNEL through the selector (which runs a sid root's toolchain for the
 # kernels that need one), not the KDIR the selector prints.

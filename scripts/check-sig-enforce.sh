@@ -12,9 +12,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
 top=$(dirname "$here")
-
-klp=$top/target/release/klp
-[ -x "$klp" ] || die "$klp not built: run make"
+klp=$(klp_release)
 if [ -z "${KDIR:-}" ] && [ "${KERNEL:-}" = debian ]; then
 	log "sig-enforce: not run on Debian's kernel: it trusts only Debian's own signing key, which is private, so no patch built here can load under module.sig_enforce=1 (sign yours with klp build --sign KEY CERT, your key enrolled as a machine owner key)"
 	exit 0

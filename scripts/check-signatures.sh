@@ -10,9 +10,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
 top=$(dirname "$here")
-
-klp=$top/target/release/klp
-[ -x "$klp" ] || die "$klp not built: run make"
+klp=$(klp_release)
 # The BTF of a target module the kernel tree did not build (Debian's tree
 # has none of the kernel's C samples: they are built apart, in KC_SAMPLES).
 # In a subshell: klp build resolves the kernel itself, from KERNEL or the

@@ -68,8 +68,7 @@ open(sys.argv[2], "wb").write(data[: m.start(1)] + other + data[m.end(1) :])
 PY
 	modules+=("$out/rust_lp_other_vermagic.ko")
 	# The klp command (tools/klp, built by make), run by tests.d/30-klp.sh.
-	klp_bin=$top/target/release/klp
-	[ -x "$klp_bin" ] || die "$klp_bin not built: run make"
+	klp_bin=$(klp_release)
 	export GUEST_BINARIES="${GUEST_BINARIES:-} $klp_bin"
 fi
 if [ "$job" = sigenforce ]; then

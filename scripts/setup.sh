@@ -17,55 +17,32 @@ here=$(cd "$(dirname "$0")" && pwd)
 SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 
-apt_sources() {
-	local list=/etc/apt/sources.list.d/rust-livepatch.sources
-	local pref=/etc/apt/preferences.d/rust-livepatch.pref
+# apt_suites NAME WHY PIN...: add suites of the configured mirror to apt,
+# once: each PIN is apt_preferences' release selector and a priority,
+# "n=CODENAME:PRIORITY" or "a=ARCHIVE:PRIORITY"; the suites go to
+# sources.list.d/NAME.sources, their pins to preferences.d/NAME.pref.
+apt_suites() {
+	local name=$1 why=$2 uri pin suites=()
+	shift 2
+	local list=/etc/apt/sources.list.d/$name.sources
+	local pref=/etc/apt/preferences.d/$name.pref
 	[ -f "$list" ] && [ -f "$pref" ] && return 0
-	# The first configured Debian mirror URI (deb822 or one-line format).
-	local uri
-	uri=$(debian_mirror) || die "no Debian mirror configured in /etc/apt: cannot add sid/backports"
-	log "adding suites sid and bookworm-backports from the configured mirror (pinned low)"
+	for pin; do
+		pin=${pin%:*}
+		suites+=("${pin#*=}")
+	done
+	uri=$(debian_mirror) || die "no Debian mirror configured in /etc/apt: cannot add ${suites[*]}"
+	log "adding suites ${suites[*]} from the configured mirror ($why)"
 	$SUDO tee "$list" >/dev/null <<SRC
 Types: deb
 URIs: $uri
-Suites: sid bookworm-backports
+Suites: ${suites[*]}
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
-	$SUDO tee "$pref" >/dev/null <<'PREF'
-Package: *
-Pin: release n=sid
-Pin-Priority: 50
-
-Package: *
-Pin: release n=bookworm-backports
-Pin-Priority: 100
-PREF
-	$SUDO apt-get update -qq
-}
-
-# experimental, for the rust-fentry kernel's rustc (scripts/lib/rust-fentry.sh:
-# only its build root installs from it; here apt only reads its lists, so
-# that the root's versions are known). Pinned at 1: never installed from.
-apt_experimental() {
-	local list=/etc/apt/sources.list.d/rust-livepatch-experimental.sources
-	local pref=/etc/apt/preferences.d/rust-livepatch-experimental.pref
-	[ -f "$list" ] && [ -f "$pref" ] && return 0
-	local uri
-	uri=$(debian_mirror) || die "no Debian mirror configured in /etc/apt: cannot add experimental"
-	log "adding suite experimental from the configured mirror (pinned at 1, for the rust-fentry build root)"
-	$SUDO tee "$list" >/dev/null <<SRC
-Types: deb
-URIs: $uri
-Suites: experimental
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-	$SUDO tee "$pref" >/dev/null <<'PREF'
-Package: *
-Pin: release a=experimental
-Pin-Priority: 1
-PREF
+	for pin; do
+		printf 'Package: *\nPin: release %s\nPin-Priority: %s\n\n' "${pin%:*}" "${pin##*:}"
+	done | $SUDO tee "$pref" >/dev/null
 	$SUDO apt-get update -qq
 }
 
@@ -126,8 +103,11 @@ main() {
 	if [ "${1:-}" = --if-needed ] && [ -f "$stamp_file" ] && ready; then
 		return 0
 	fi
-	apt_sources
-	apt_experimental
+	apt_suites rust-livepatch "pinned low" n=sid:50 n=bookworm-backports:100
+	# experimental, for the rust-fentry kernel's rustc (scripts/lib/rust-fentry.sh):
+	# only its build root installs from it; here apt only reads its lists, so
+	# that the root's versions are known. Pinned at 1: never installed from.
+	apt_suites rust-livepatch-experimental "pinned at 1, for the rust-fentry build root" a=experimental:1
 	# Host build tools for the kernel, and the Rust toolchain the kernel uses
 	# (Debian's rustc-web ships rust-src, which the rustup toolchain lacks).
 	apt_install build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils \

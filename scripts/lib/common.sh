@@ -23,6 +23,14 @@ build_lock() {
 	fi
 }
 
+# klp_release: print the klp command that make builds (target/release/klp),
+# or fail with what to run.
+klp_release() {
+	local klp=$RL_TOP/target/release/klp
+	[ -x "$klp" ] || die "$klp not built: run make"
+	printf '%s\n' "$klp"
+}
+
 # Debian's linux-source-$KVER tarball, kept in the cache (see setup.sh).
 KSRC_TARBALL=$CACHE/src/linux-source-$KVER.tar.xz
 KSRC_VERSION_FILE=$CACHE/src/linux-source-$KVER.version

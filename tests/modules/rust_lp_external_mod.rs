@@ -6,7 +6,6 @@
 //! patch) and clears it when the module goes.
 
 #[livepatch::patch(
-    authors = ["rust-livepatch developers"],
     description = "rust-livepatch test: a module's static through klp relocations",
     license = "GPL"
 )]

@@ -8,7 +8,6 @@
 //! `patched: secret=<klp_test_target_secret> scaled=<klp_test_target_scale(secret)>`.
 
 #[livepatch::patch(
-    authors = ["rust-livepatch developers"],
     description = "rust-livepatch test: a module's static function and variable through klp relocations",
     license = "GPL"
 )]

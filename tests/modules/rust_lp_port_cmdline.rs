@@ -6,29 +6,17 @@
 //! non-exported `saved_command_line`, with ` rust_lp_port_cmdline=1` appended
 //! (kpatch's appends ` kpatch=1`).
 
-#[livepatch::patch(
-    authors = ["rust-livepatch developers"],
+include!("common/cmdline.rs");
+
+cmdline_patch! {
     description = "Rust port of kpatch's cmdline-string test",
-    license = "GPL"
-)]
-mod fix {
-    use kernel::{
-        bindings,
-        ffi::{c_char, c_int, c_void},
-    };
-
-    #[symbols]
-    extern "C" {
+    symbols {
         /// `char *saved_command_line` (init/main.c), not exported.
-        static saved_command_line: *const c_char;
+        static saved_command_line: *const kernel::ffi::c_char;
     }
-
     /// fs/proc/cmdline.c's show function, with the marker before the
     /// newline.
-    // SAFETY: same signature as `cmdline_proc_show()` in fs/proc/cmdline.c:
-    // `int (struct seq_file *, void *)`.
-    #[unsafe(livepatch)]
-    unsafe extern "C" fn cmdline_proc_show(m: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
+    fn cmdline_proc_show(m) {
         // SAFETY: klp resolved the symbol when the module loaded (an
         // unconverted module refuses to enable the patch);
         // `saved_command_line` is set at boot and never changes after init

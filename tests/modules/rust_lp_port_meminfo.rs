@@ -38,7 +38,6 @@ compile_error!(
 );
 
 #[livepatch::patch(
-    authors = ["rust-livepatch developers"],
     description = "Rust port of kpatch's data-new and new-globals tests",
     license = "GPL"
 )]

@@ -18,11 +18,7 @@ compile_error!(
     "rust_lp_port_syscall reads struct uts_namespace's first member: not with RANDSTRUCT"
 );
 
-#[livepatch::patch(
-    authors = ["rust-livepatch developers"],
-    description = "Rust port of kpatch's syscall test",
-    license = "GPL"
-)]
+#[livepatch::patch(description = "Rust port of kpatch's syscall test", license = "GPL")]
 mod fix {
     use kernel::{
         bindings,

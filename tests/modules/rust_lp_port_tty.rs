@@ -21,7 +21,6 @@
 //! vmlinux's BTF when this builds (tests/modules/Kbuild).
 
 #[livepatch::patch(
-    authors = ["rust-livepatch developers"],
     description = "Rust port of kpatch's new-function test (n_tty_write)",
     license = "GPL",
     exit = goodbye

@@ -7,28 +7,16 @@
 //! ambiguity for symbol 'c_start' in object '(null)'` (sic: the kernel's
 //! wording for vmlinux in this message).
 
-#[livepatch::patch(
-    authors = ["rust-livepatch developers"],
-    description = "rust-livepatch test: an ambiguous klp symbol, sympos 0",
-    license = "GPL"
-)]
-mod fix {
-    use kernel::{
-        bindings,
-        ffi::{c_int, c_void},
-    };
+include!("common/cmdline.rs");
 
-    #[symbols]
-    extern "C" {
+cmdline_patch! {
+    description = "rust-livepatch test: an ambiguous klp symbol, sympos 0",
+    symbols {
         /// `static void *c_start(struct seq_file *, loff_t *)`, of which?
         fn c_start(m: *mut c_void, pos: *mut i64) -> *mut c_void;
     }
-
     /// Never installed: the module does not load.
-    // SAFETY: same signature as `cmdline_proc_show()` in fs/proc/cmdline.c:
-    // `int (struct seq_file *, void *)`.
-    #[unsafe(livepatch)]
-    unsafe extern "C" fn cmdline_proc_show(_m: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
+    fn cmdline_proc_show(_m) {
         // SAFETY: never runs: the kernel refuses the module, the symbol
         // being ambiguous.
         unsafe { c_start(core::ptr::null_mut(), core::ptr::null_mut()) };

@@ -914,8 +914,16 @@ mod tests {
         format!("\".byte {}\"", bytes.join(","))
     }
 
-    fn expand(attr: TokenStream, item: TokenStream) -> String {
-        patch_for(attr, item, None)
+    /// Asserts that `out` contains each of `wants`.
+    fn assert_contains(out: &str, wants: &[&str]) {
+        for want in wants {
+            assert!(out.contains(want), "missing `{want}` in:\n{out}");
+        }
+    }
+
+    /// The expansion of `#[patch(attr)] mod fix { items }`.
+    fn expand(attr: TokenStream, items: TokenStream) -> String {
+        patch_for(attr, quote!(mod fix { #items }), None)
             .map(|t| t.to_string())
             .unwrap_or_else(|e| panic!("{e}"))
     }
@@ -925,44 +933,43 @@ mod tests {
         let out = expand(
             quote!(name = "rust_livepatch_sample", license = "GPL"),
             quote! {
-                mod fix {
-                    #[unsafe(livepatch)]
-                    unsafe extern "C" fn cmdline_proc_show(m: *mut u8) -> i32 { 0 }
-                }
+                #[unsafe(livepatch)]
+                unsafe extern "C" fn cmdline_proc_show(m: *mut u8) -> i32 { 0 }
             },
         );
-        for want in [
-            r#"".pushsection .text.livepatch_cmdline_proc_show,\"ax\",@progbits" , ".globl livepatch_cmdline_proc_show""#,
-            r#""livepatch_cmdline_proc_show:" , "endbr64" , "1: call __fentry__" , "jmp \"{body}\"""#,
-            "body = sym __livepatch_entry_cmdline_proc_show",
-            r#"".pushsection __mcount_loc,\"a\",@progbits" , ".quad 1b""#,
-            r#"link_name = "livepatch_cmdline_proc_show""#,
-            r#"export_name = "$livepatch_cmdline_proc_show" , link_section = ".text.livepatch_cmdline_proc_show""#,
-            "unsafe extern \"C\" fn __livepatch_entry_cmdline_proc_show (__lp_arg0 : * mut u8) -> i32",
-            "let ret = unsafe { cmdline_proc_show (__lp_arg0) } ;",
-            ":: livepatch :: entry :: Ret (& ret) . used () ;",
-            "use :: livepatch :: entry :: InMemory as _ ;",
-            "# [inline (always)] unsafe extern \"C\" fn cmdline_proc_show",
-            r#"Func :: new (c"cmdline_proc_show" , { # [cfg (target_arch = "x86_64")] let entry = (& raw const __LIVEPATCH_STUB_cmdline_proc_show)"#,
-            "static __LIVEPATCH_FUNCS_0 : :: livepatch :: Funcs < 1usize >",
-            "Object :: new (:: core :: option :: Option :: None , & __LIVEPATCH_FUNCS_0 , :: livepatch :: ObjectCallbacks :: NONE)",
-            "Patch :: new (& __LIVEPATCH_OBJECTS , & __LIVEPATCH_STATES , false , :: core :: option :: Option :: None)",
-            r#"".pushsection .modinfo,\"a\",@progbits" , ".L__rust_livepatch_one_patch_per_module:""#,
-            &modinfo_line("livepatch=Y"),
-            &modinfo_line("license=GPL"),
-            r#"const __LOG_PREFIX : & [u8] = c"rust_livepatch_sample" . to_bytes_with_nul () ;"#,
-            "type Module = :: livepatch :: Enabled < super :: fix :: __LivepatchModule > ;",
-            "# [no_mangle] unsafe extern \"C\" fn init_module () -> :: kernel :: ffi :: c_int",
-            "match unsafe { Module :: init (& THIS_MODULE) }",
-            r#"".quad init_module""#,
-            "impl :: livepatch :: PatchModule for __LivepatchModule",
-            // The binding check.
-            "type replacement_signature = unsafe extern \"C\" fn (* mut u8) -> i32 ;",
-            "use :: kernel :: bindings :: * ;",
-            "let _ : replacement_signature = cmdline_proc_show ;",
-        ] {
-            assert!(out.contains(want), "missing `{want}` in:\n{out}");
-        }
+        assert_contains(
+            &out,
+            &[
+                r#"".pushsection .text.livepatch_cmdline_proc_show,\"ax\",@progbits" , ".globl livepatch_cmdline_proc_show""#,
+                r#""livepatch_cmdline_proc_show:" , "endbr64" , "1: call __fentry__" , "jmp \"{body}\"""#,
+                "body = sym __livepatch_entry_cmdline_proc_show",
+                r#"".pushsection __mcount_loc,\"a\",@progbits" , ".quad 1b""#,
+                r#"link_name = "livepatch_cmdline_proc_show""#,
+                r#"export_name = "$livepatch_cmdline_proc_show" , link_section = ".text.livepatch_cmdline_proc_show""#,
+                "unsafe extern \"C\" fn __livepatch_entry_cmdline_proc_show (__lp_arg0 : * mut u8) -> i32",
+                "let ret = unsafe { cmdline_proc_show (__lp_arg0) } ;",
+                ":: livepatch :: entry :: Ret (& ret) . used () ;",
+                "use :: livepatch :: entry :: InMemory as _ ;",
+                "# [inline (always)] unsafe extern \"C\" fn cmdline_proc_show",
+                r#"Func :: new (c"cmdline_proc_show" , { # [cfg (target_arch = "x86_64")] let entry = (& raw const __LIVEPATCH_STUB_cmdline_proc_show)"#,
+                "static __LIVEPATCH_FUNCS_0 : :: livepatch :: Funcs < 1usize >",
+                "Object :: new (:: core :: option :: Option :: None , & __LIVEPATCH_FUNCS_0 , :: livepatch :: ObjectCallbacks :: NONE)",
+                "Patch :: new (& __LIVEPATCH_OBJECTS , & __LIVEPATCH_STATES , false , :: core :: option :: Option :: None)",
+                r#"".pushsection .modinfo,\"a\",@progbits" , ".L__rust_livepatch_one_patch_per_module:""#,
+                &modinfo_line("livepatch=Y"),
+                &modinfo_line("license=GPL"),
+                r#"const __LOG_PREFIX : & [u8] = c"rust_livepatch_sample" . to_bytes_with_nul () ;"#,
+                "type Module = :: livepatch :: Enabled < super :: fix :: __LivepatchModule > ;",
+                "# [no_mangle] unsafe extern \"C\" fn init_module () -> :: kernel :: ffi :: c_int",
+                "match unsafe { Module :: init (& THIS_MODULE) }",
+                r#"".quad init_module""#,
+                "impl :: livepatch :: PatchModule for __LivepatchModule",
+                // The binding check.
+                "type replacement_signature = unsafe extern \"C\" fn (* mut u8) -> i32 ;",
+                "use :: kernel :: bindings :: * ;",
+                "let _ : replacement_signature = cmdline_proc_show ;",
+            ],
+        );
     }
 
     #[test]
@@ -970,27 +977,26 @@ mod tests {
         let out = expand(
             quote!(),
             quote! {
-                mod fix {
-                    #[unsafe(livepatch(object = "m", target = "t", sympos = 2, unchecked_signature))]
-                    unsafe extern "C" fn f(m: *mut bindings::seq_file, _: u8, r#type: Option<unsafe extern "C" fn(*mut u8) -> c_int>) -> ! { loop {} }
-                }
+                #[unsafe(livepatch(object = "m", target = "t", sympos = 2, unchecked_signature))]
+                unsafe extern "C" fn f(m: *mut bindings::seq_file, _: u8, r#type: Option<unsafe extern "C" fn(*mut u8) -> c_int>) -> ! { loop {} }
             },
         );
-        for want in [
-            r#"".pushsection .note.rust_livepatch.signatures,\"\",@progbits" , ".ascii \"RLPS\"" , ".byte 1, 1" , ".short 3""#,
-            r#"".asciz \"m\"" , ".asciz \"t\"" , ".long 2" , ".asciz \"f\"""#,
-            // The return: `!` is void.
-            r#"".byte {c0}, {s0}, 255, 0" , ".long {z0}, 0xffffffff" , ".asciz \"()\"" , ".asciz \"\"""#,
-            r#"".asciz \"m\"" , ".byte {c1}, {s1}, {pc1}, 0" , ".long {z1}, {pz1}" , ".asciz \"*mut bindings::seq_file\"" , ".asciz \"seq_file\"""#,
-            r#"".asciz \"_\"" , ".byte {c2}, {s2}, 255, 0""#,
-            r#"".asciz \"type\"""#,
-            r#"".asciz \"Option<unsafe extern \\\"C\\\" fn(*mut u8) -> c_int>\"""#,
-            "pc1 = const :: livepatch :: abi :: Probe :: < bindings :: seq_file > :: CLASS",
-            "z2 = const :: core :: mem :: size_of :: < u8 > ()",
-            "use :: livepatch :: abi :: Fallback as _ ;",
-        ] {
-            assert!(out.contains(want), "missing `{want}` in:\n{out}");
-        }
+        assert_contains(
+            &out,
+            &[
+                r#"".pushsection .note.rust_livepatch.signatures,\"\",@progbits" , ".ascii \"RLPS\"" , ".byte 1, 1" , ".short 3""#,
+                r#"".asciz \"m\"" , ".asciz \"t\"" , ".long 2" , ".asciz \"f\"""#,
+                // The return: `!` is void.
+                r#"".byte {c0}, {s0}, 255, 0" , ".long {z0}, 0xffffffff" , ".asciz \"()\"" , ".asciz \"\"""#,
+                r#"".asciz \"m\"" , ".byte {c1}, {s1}, {pc1}, 0" , ".long {z1}, {pz1}" , ".asciz \"*mut bindings::seq_file\"" , ".asciz \"seq_file\"""#,
+                r#"".asciz \"_\"" , ".byte {c2}, {s2}, 255, 0""#,
+                r#"".asciz \"type\"""#,
+                r#"".asciz \"Option<unsafe extern \\\"C\\\" fn(*mut u8) -> c_int>\"""#,
+                "pc1 = const :: livepatch :: abi :: Probe :: < bindings :: seq_file > :: CLASS",
+                "z2 = const :: core :: mem :: size_of :: < u8 > ()",
+                "use :: livepatch :: abi :: Fallback as _ ;",
+            ],
+        );
     }
 
     #[test]
@@ -998,15 +1004,13 @@ mod tests {
         let out = expand(
             quote!(replace = true),
             quote! {
-                mod fix {
-                    #[unsafe(livepatch(object = "test_klp_livepatch_mod", target = "f", sympos = 2))]
-                    unsafe extern "C" fn g() {}
-                    #[no_mangle]
-                    #[unsafe(livepatch)]
-                    unsafe extern "C" fn livepatch_h() {}
-                    #[unsafe(livepatch)]
-                    unsafe extern "C" fn livepatch_i() {}
-                }
+                #[unsafe(livepatch(object = "test_klp_livepatch_mod", target = "f", sympos = 2))]
+                unsafe extern "C" fn g() {}
+                #[no_mangle]
+                #[unsafe(livepatch)]
+                unsafe extern "C" fn livepatch_h() {}
+                #[unsafe(livepatch)]
+                unsafe extern "C" fn livepatch_i() {}
             },
         );
         assert!(
@@ -1040,42 +1044,41 @@ mod tests {
         let out = expand(
             quote!(license = "GPL", name = "m"),
             quote! {
-                mod fix {
-                    #[unsafe(livepatch(target = kernel::error::Error::name))]
-                    fn name(e: &kernel::error::Error) -> Option<&'static CStr> { None }
-                    #[unsafe(livepatch(target = rust_victim::c_abi, object = "rust_victim", sympos = 2))]
-                    extern "C" fn c_abi(x: u32) -> u32 { x }
-                    #[unsafe(livepatch(target = "_RNvCs1234_11rust_victim7verdict", object = "rust_victim"))]
-                    unsafe fn verdict(x: u32) -> u32 { x }
-                }
+                #[unsafe(livepatch(target = kernel::error::Error::name))]
+                fn name(e: &kernel::error::Error) -> Option<&'static CStr> { None }
+                #[unsafe(livepatch(target = rust_victim::c_abi, object = "rust_victim", sympos = 2))]
+                extern "C" fn c_abi(x: u32) -> u32 { x }
+                #[unsafe(livepatch(target = "_RNvCs1234_11rust_victim7verdict", object = "rust_victim"))]
+                unsafe fn verdict(x: u32) -> u32 { x }
             },
         );
-        for want in [
-            // The symbol, written by the compiler into `.rodata`.
-            r#"global_asm ! (".pushsection .rodata.rust_livepatch.targets,\"a\"" , "__livepatch_target_name:" , ".asciz \"{0}\"" , ".popsection" , sym kernel :: error :: Error :: name)"#,
-            r#"unsafe extern "C" { # [link_name = "__livepatch_target_name"] # [doc (hidden)] static __LIVEPATCH_TARGET_name : u8 ; }"#,
-            "Func :: with_symbol (& raw const __LIVEPATCH_TARGET_name , { # [cfg (target_arch = \"x86_64\")] let entry = (& raw const __LIVEPATCH_STUB_name) . cast :: < :: core :: ffi :: c_void > () ;",
-            "__livepatch_entry_name as * const :: core :: ffi :: c_void ; entry } , 0u64)",
-            "Func :: with_symbol (& raw const __LIVEPATCH_TARGET_c_abi , { # [cfg (target_arch = \"x86_64\")] let entry = (& raw const __LIVEPATCH_STUB_c_abi) . cast :: < :: core :: ffi :: c_void > () ;",
-            "__livepatch_entry_c_abi as * const :: core :: ffi :: c_void ; entry } , 2u64)",
-            // The type check, with the replacement's ABI.
-            "type replacement_signature = unsafe fn (& kernel :: error :: Error) -> Option < & 'static CStr > ;",
-            "let _ : replacement_signature = kernel :: error :: Error :: name ;",
-            "type replacement_signature = unsafe extern \"C\" fn (u32) -> u32 ;",
-            "let _ : replacement_signature = rust_victim :: c_abi ;",
-            // Entries with the target's ABI.
-            "unsafe fn __livepatch_entry_name (__lp_arg0 : & kernel :: error :: Error) -> Option < & 'static CStr >",
-            "unsafe extern \"C\" fn __livepatch_entry_c_abi (__lp_arg0 : u32) -> u32",
-            "unsafe fn __livepatch_entry_verdict (__lp_arg0 : u32) -> u32",
-            // A mangled name as it is; records unchecked (no Rust in BTF),
-            // the path's symbol given by the compiler.
-            r#"Func :: new (c"_RNvCs1234_11rust_victim7verdict" ,"#,
-            r#"".byte 1, 1" , ".short 1" , ".long 3f - 2f" , "2:" , ".asciz \"vmlinux\"" , ".asciz \"{target}\"""#,
-            "target = sym kernel :: error :: Error :: name ,",
-            r#"".asciz \"rust_victim\"" , ".asciz \"_RNvCs1234_11rust_victim7verdict\"""#,
-        ] {
-            assert!(out.contains(want), "missing `{want}` in:\n{out}");
-        }
+        assert_contains(
+            &out,
+            &[
+                // The symbol, written by the compiler into `.rodata`.
+                r#"global_asm ! (".pushsection .rodata.rust_livepatch.targets,\"a\"" , "__livepatch_target_name:" , ".asciz \"{0}\"" , ".popsection" , sym kernel :: error :: Error :: name)"#,
+                r#"unsafe extern "C" { # [link_name = "__livepatch_target_name"] # [doc (hidden)] static __LIVEPATCH_TARGET_name : u8 ; }"#,
+                "Func :: with_symbol (& raw const __LIVEPATCH_TARGET_name , { # [cfg (target_arch = \"x86_64\")] let entry = (& raw const __LIVEPATCH_STUB_name) . cast :: < :: core :: ffi :: c_void > () ;",
+                "__livepatch_entry_name as * const :: core :: ffi :: c_void ; entry } , 0u64)",
+                "Func :: with_symbol (& raw const __LIVEPATCH_TARGET_c_abi , { # [cfg (target_arch = \"x86_64\")] let entry = (& raw const __LIVEPATCH_STUB_c_abi) . cast :: < :: core :: ffi :: c_void > () ;",
+                "__livepatch_entry_c_abi as * const :: core :: ffi :: c_void ; entry } , 2u64)",
+                // The type check, with the replacement's ABI.
+                "type replacement_signature = unsafe fn (& kernel :: error :: Error) -> Option < & 'static CStr > ;",
+                "let _ : replacement_signature = kernel :: error :: Error :: name ;",
+                "type replacement_signature = unsafe extern \"C\" fn (u32) -> u32 ;",
+                "let _ : replacement_signature = rust_victim :: c_abi ;",
+                // Entries with the target's ABI.
+                "unsafe fn __livepatch_entry_name (__lp_arg0 : & kernel :: error :: Error) -> Option < & 'static CStr >",
+                "unsafe extern \"C\" fn __livepatch_entry_c_abi (__lp_arg0 : u32) -> u32",
+                "unsafe fn __livepatch_entry_verdict (__lp_arg0 : u32) -> u32",
+                // A mangled name as it is; records unchecked (no Rust in BTF),
+                // the path's symbol given by the compiler.
+                r#"Func :: new (c"_RNvCs1234_11rust_victim7verdict" ,"#,
+                r#"".byte 1, 1" , ".short 1" , ".long 3f - 2f" , "2:" , ".asciz \"vmlinux\"" , ".asciz \"{target}\"""#,
+                "target = sym kernel :: error :: Error :: name ,",
+                r#"".asciz \"rust_victim\"" , ".asciz \"_RNvCs1234_11rust_victim7verdict\"""#,
+            ],
+        );
         // No bindings check for Rust targets.
         assert!(!out.contains("use :: kernel :: bindings :: *"), "{out}");
     }
@@ -1090,27 +1093,26 @@ mod tests {
                 states = [(1, 2)]
             ),
             quote! {
-                mod fix {
-                    #[param(perm = 0o644, description = "replace (default=0)")]
-                    static replace: livepatch::IntParam = livepatch::IntParam::new(0);
-                    #[param]
-                    static r#type: livepatch::IntParam = livepatch::IntParam::new(0);
-                    #[unsafe(livepatch)]
-                    unsafe extern "C" fn meminfo_proc_show() {}
-                }
+                #[param(perm = 0o644, description = "replace (default=0)")]
+                static replace: livepatch::IntParam = livepatch::IntParam::new(0);
+                #[param]
+                static r#type: livepatch::IntParam = livepatch::IntParam::new(0);
+                #[unsafe(livepatch)]
+                unsafe extern "C" fn meminfo_proc_show() {}
             },
         );
-        for want in [
-            r#"static __LIVEPATCH_PARAM_replace : :: livepatch :: KernelParam = replace . kernel_param (c"replace" , 420u16)"#,
-            &modinfo_line("parmtype=replace:int"),
-            &modinfo_line("parm=replace:replace (default=0)"),
-            r#"r#type . kernel_param (c"type" , 0u16)"#,
-            &modinfo_line("parmtype=type:int"),
-            "States :: new ([((1) as u64 , (2) as u32)])",
-            "PATCH . set_replace (replace . get () != 0) ? ;",
-        ] {
-            assert!(out.contains(want), "missing `{want}` in:\n{out}");
-        }
+        assert_contains(
+            &out,
+            &[
+                r#"static __LIVEPATCH_PARAM_replace : :: livepatch :: KernelParam = replace . kernel_param (c"replace" , 420u16)"#,
+                &modinfo_line("parmtype=replace:int"),
+                &modinfo_line("parm=replace:replace (default=0)"),
+                r#"r#type . kernel_param (c"type" , 0u16)"#,
+                &modinfo_line("parmtype=type:int"),
+                "States :: new ([((1) as u64 , (2) as u32)])",
+                "PATCH . set_replace (replace . get () != 0) ? ;",
+            ],
+        );
         let err = patch_for(
             quote!(replace = nope),
             quote!(
@@ -1131,11 +1133,9 @@ mod tests {
         let out = expand(
             quote!(name = "m", license = "GPL", exit = cleanup),
             quote!(
-                mod fix {
-                    fn cleanup() {}
-                    #[unsafe(livepatch)]
-                    unsafe extern "C" fn f() {}
-                }
+                fn cleanup() {}
+                #[unsafe(livepatch)]
+                unsafe extern "C" fn f() {}
             ),
         );
         assert!(
@@ -1149,33 +1149,32 @@ mod tests {
         let out = expand(
             quote!(license = "GPL", name = "m"),
             quote! {
-                mod fix {
-                    #[symbols]
-                    extern "C" {
-                        static saved_command_line: *mut u8;
-                    }
-                    #[symbols(object = "test_mod")]
-                    extern "C" {
-                        #[symbol(name = "helper", sympos = 2)]
-                        fn h();
-                    }
-                    #[unsafe(livepatch)]
-                    unsafe extern "C" fn cmdline_proc_show() {}
+                #[symbols]
+                extern "C" {
+                    static saved_command_line: *mut u8;
                 }
+                #[symbols(object = "test_mod")]
+                extern "C" {
+                    #[symbol(name = "helper", sympos = 2)]
+                    fn h();
+                }
+                #[unsafe(livepatch)]
+                unsafe extern "C" fn cmdline_proc_show() {}
             },
         );
-        for want in [
-            r#"# [link_name = ".klp.sym.vmlinux.saved_command_line,0"] static saved_command_line"#,
-            r#"# [link_name = ".klp.sym.test_mod.helper,2"] fn h"#,
-            r#"global_asm ! (".weak \".klp.sym.vmlinux.saved_command_line,0\"" , ".weak \".klp.sym.test_mod.helper,2\"")"#,
-            r#"# [export_name = "__rust_livepatch_klp_converted"] # [link_section = ".data"]"#,
-            "Option :: Some (& __LIVEPATCH_RELOCATIONS)",
-            // The module whose symbols are used gets a (function-less) object.
-            r#"Object :: new (:: core :: option :: Option :: Some (c"test_mod") , & __LIVEPATCH_FUNCS_1"#,
-            "static __LIVEPATCH_FUNCS_1 : :: livepatch :: Funcs < 0usize >",
-        ] {
-            assert!(out.contains(want), "missing `{want}` in:\n{out}");
-        }
+        assert_contains(
+            &out,
+            &[
+                r#"# [link_name = ".klp.sym.vmlinux.saved_command_line,0"] static saved_command_line"#,
+                r#"# [link_name = ".klp.sym.test_mod.helper,2"] fn h"#,
+                r#"global_asm ! (".weak \".klp.sym.vmlinux.saved_command_line,0\"" , ".weak \".klp.sym.test_mod.helper,2\"")"#,
+                r#"# [export_name = "__rust_livepatch_klp_converted"] # [link_section = ".data"]"#,
+                "Option :: Some (& __LIVEPATCH_RELOCATIONS)",
+                // The module whose symbols are used gets a (function-less) object.
+                r#"Object :: new (:: core :: option :: Option :: Some (c"test_mod") , & __LIVEPATCH_FUNCS_1"#,
+                "static __LIVEPATCH_FUNCS_1 : :: livepatch :: Funcs < 0usize >",
+            ],
+        );
     }
 
     #[test]

@@ -907,6 +907,14 @@ mod tests {
         Ok((m, model.objects))
     }
 
+    /// Why `collect` refuses the module `tokens`; empty if it accepts it.
+    fn bad(tokens: proc_macro2::TokenStream) -> String {
+        collect(&mut syn::parse2(tokens).unwrap())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    }
+
     #[test]
     fn groups_by_object_in_order() {
         let (m, objects) = collect_from(quote! {
@@ -1094,12 +1102,6 @@ mod tests {
 
     #[test]
     fn rust_target_paths() {
-        let bad = |t: proc_macro2::TokenStream| {
-            collect(&mut syn::parse2(t).unwrap())
-                .err()
-                .map(|e| e.to_string())
-                .unwrap_or_default()
-        };
         let (_, objects) = collect_from(quote! {
             mod fix {
                 #[unsafe(livepatch(target = kernel::error::Error::name))]
@@ -1231,12 +1233,6 @@ mod tests {
         );
         assert_eq!(model.params[0].ident, "pre_patch_ret");
         assert_eq!(model.params[0].perm, 0o644);
-        let bad = |t: proc_macro2::TokenStream| {
-            collect(&mut syn::parse2(t).unwrap())
-                .err()
-                .map(|e| e.to_string())
-                .unwrap_or_default()
-        };
         assert!(bad(quote!(
             mod f {
                 #[callbacks]
@@ -1323,12 +1319,6 @@ mod tests {
         );
         let out = quote!(#m).to_string();
         assert!(!out.contains("symbol"), "{out}");
-        let bad = |t: proc_macro2::TokenStream| {
-            collect(&mut syn::parse2(t).unwrap())
-                .err()
-                .map(|e| e.to_string())
-                .unwrap_or_default()
-        };
         assert!(bad(quote!(
             mod f {
                 #[symbols]
@@ -1369,12 +1359,6 @@ mod tests {
 
     #[test]
     fn calling_the_target_recurses() {
-        let bad = |t: proc_macro2::TokenStream| {
-            collect(&mut syn::parse2(t).unwrap())
-                .err()
-                .map(|e| e.to_string())
-                .unwrap_or_default()
-        };
         assert!(bad(quote! {
             mod f {
                 #[unsafe(livepatch)]

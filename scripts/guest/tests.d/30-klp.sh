@@ -59,6 +59,16 @@ with_cleanup() {
 	return $rc
 }
 
+# cleanup_tests CLEANUP PREFIX NAME...: define each test t_NAME as test body
+# PREFIX$NAME run by with_cleanup, then CLEANUP.
+cleanup_tests() {
+	local cleanup=$1 prefix=$2 name
+	shift 2
+	for name in "$@"; do
+		eval "t_$name() { with_cleanup $prefix$name $cleanup; }"
+	done
+}
+
 klp_refuses_non_livepatch() {
 	klp load $MODULES/not_a_livepatch.ko
 	expect_rc 6 || return 1

@@ -103,9 +103,8 @@ st_sleeping_still() { ! log_since_mark | grep -q "busymod_work_func exit"; }
 
 # After each: the patch and the busy module unloaded (which waits for its
 # worker to wake up).
-t_klp_stalled_transition_completes() { with_cleanup klp_stalled_transition_completes st_cleanup; }
-t_klp_stalled_transition_reversed() { with_cleanup klp_stalled_transition_reversed st_cleanup; }
-t_klp_force_completes_a_stalled_transition() { with_cleanup klp_force_completes_a_stalled_transition st_cleanup; }
+cleanup_tests st_cleanup "" klp_stalled_transition_completes klp_stalled_transition_reversed \
+	klp_force_completes_a_stalled_transition
 
 TESTS="$TESTS t_klp_stalled_transition_completes t_klp_stalled_transition_reversed
 t_klp_force_completes_a_stalled_transition"

@@ -124,20 +124,15 @@ cs_stack() {
 	cs_unload "$CS_OTHER"
 }
 
-cs_disable_c() { cs_disable c; }
-cs_disable_rust() { cs_disable rust; }
-cs_disable_rust_tail() { cs_disable rust tail=1; }
-cs_replace_c() { cs_replace c; }
-cs_replace_rust() { cs_replace rust; }
-cs_stack_c() { cs_stack c; }
-cs_stack_rust() { cs_stack rust; }
-t_consistency_disable_c() { with_cleanup cs_disable_c cs_cleanup; }
-t_consistency_disable_rust() { with_cleanup cs_disable_rust cs_cleanup; }
-t_consistency_disable_rust_tail_call() { with_cleanup cs_disable_rust_tail cs_cleanup; }
-t_consistency_replace_c() { with_cleanup cs_replace_c cs_cleanup; }
-t_consistency_replace_rust() { with_cleanup cs_replace_rust cs_cleanup; }
-t_consistency_stack_c() { with_cleanup cs_stack_c cs_cleanup; }
-t_consistency_stack_rust() { with_cleanup cs_stack_rust cs_cleanup; }
+cs_consistency_disable_c() { cs_disable c; }
+cs_consistency_disable_rust() { cs_disable rust; }
+cs_consistency_disable_rust_tail_call() { cs_disable rust tail=1; }
+cs_consistency_replace_c() { cs_replace c; }
+cs_consistency_replace_rust() { cs_replace rust; }
+cs_consistency_stack_c() { cs_stack c; }
+cs_consistency_stack_rust() { cs_stack rust; }
+cleanup_tests cs_cleanup cs_ consistency_disable_c consistency_disable_rust consistency_disable_rust_tail_call \
+	consistency_replace_c consistency_replace_rust consistency_stack_c consistency_stack_rust
 
 TESTS="$TESTS t_consistency_disable_c t_consistency_disable_rust t_consistency_disable_rust_tail_call
 t_consistency_replace_c t_consistency_replace_rust t_consistency_stack_c t_consistency_stack_rust"

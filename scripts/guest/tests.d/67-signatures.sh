@@ -21,22 +21,20 @@ sig_refused() {
 	gone "$LP/$1" || fail "$LP/$1 exists"
 }
 
+# Each line: a module, then the reason klp load gives for refusing it.
 sig_load_refuses_vmlinux() {
-	local bad=0
-	sig_refused rust_lp_sig_extra_param \
-		'cmdline_proc_show: parameter 3 `_extra`: the replacement has `c_int` (4 bytes, signed integer), the kernel'"'"'s function has only 2 parameters' || bad=1
-	sig_refused rust_lp_sig_missing_param \
-		'cmdline_proc_show: parameter 2 `v`: missing from the replacement (the kernel has `void *` (pointer), 2 parameters in all)' || bad=1
-	sig_refused rust_lp_sig_width \
-		'apply_mlockall_flags: parameter 1 `flags`: the replacement has `i64` (8 bytes, signed integer), the kernel has `int` (4 bytes, signed integer)' || bad=1
-	sig_refused rust_lp_sig_signedness \
-		'apply_mlockall_flags: parameter 1 `flags`: the replacement has `u32` (4 bytes, unsigned integer), the kernel has `int` (4 bytes, signed integer)' || bad=1
-	sig_refused rust_lp_sig_value_for_pointer \
-		'cmdline_proc_show: parameter 2 `v`: the replacement has `u64` (8 bytes, unsigned integer), the kernel has `void *` (pointer)' || bad=1
-	sig_refused rust_lp_sig_wrong_struct \
-		'cmdline_proc_show: parameter 1 `m`: the replacement has `*mut bindings::inode` (pointer), the kernel has `struct seq_file *` (pointer); the replacement points to `inode`, the kernel to `struct seq_file` (N bytes, struct by value)' || bad=1
-	sig_refused rust_lp_sig_absent \
-		'__x64_sys_getpid: not in /sys/kernel/btf/vmlinux: the compiler may have inlined it or changed its ABI (.isra, .constprop, dropped arguments), or pahole left it out; its signature cannot be checked; if you checked the signature by hand, mark the replacement `unchecked_signature`' || bad=1
+	local bad=0 name reason
+	while read -r name reason <&3; do
+		sig_refused "$name" "$reason" || bad=1
+	done 3<<'CASES'
+rust_lp_sig_extra_param cmdline_proc_show: parameter 3 `_extra`: the replacement has `c_int` (4 bytes, signed integer), the kernel's function has only 2 parameters
+rust_lp_sig_missing_param cmdline_proc_show: parameter 2 `v`: missing from the replacement (the kernel has `void *` (pointer), 2 parameters in all)
+rust_lp_sig_width apply_mlockall_flags: parameter 1 `flags`: the replacement has `i64` (8 bytes, signed integer), the kernel has `int` (4 bytes, signed integer)
+rust_lp_sig_signedness apply_mlockall_flags: parameter 1 `flags`: the replacement has `u32` (4 bytes, unsigned integer), the kernel has `int` (4 bytes, signed integer)
+rust_lp_sig_value_for_pointer cmdline_proc_show: parameter 2 `v`: the replacement has `u64` (8 bytes, unsigned integer), the kernel has `void *` (pointer)
+rust_lp_sig_wrong_struct cmdline_proc_show: parameter 1 `m`: the replacement has `*mut bindings::inode` (pointer), the kernel has `struct seq_file *` (pointer); the replacement points to `inode`, the kernel to `struct seq_file` (N bytes, struct by value)
+rust_lp_sig_absent __x64_sys_getpid: not in /sys/kernel/btf/vmlinux: the compiler may have inlined it or changed its ABI (.isra, .constprop, dropped arguments), or pahole left it out; its signature cannot be checked; if you checked the signature by hand, mark the replacement `unchecked_signature`
+CASES
 	expect_eq "$(cat /proc/cmdline)" "$ORIG_CMDLINE" "/proc/cmdline afterwards" || bad=1
 	return $bad
 }

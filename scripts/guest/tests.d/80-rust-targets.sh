@@ -218,14 +218,9 @@ t_rust_ftrace_sites_required() {
 	fail "rl.rust_targets=required, but no Rust function of vmlinux is an ftrace site ($RT_FILTER): the kernel was not built with rustc >= 1.98 and KRUSTFLAGS=-Zinstrument-mcount=fentry"
 }
 
-t_rust_ftrace_sites() { with_cleanup rt_case_rust_ftrace_sites rt_cleanup; }
-t_rust_target_module() { with_cleanup rt_case_rust_target_module rt_cleanup; }
-t_rust_target_by_symbol() { with_cleanup rt_case_rust_target_by_symbol rt_cleanup; }
-t_rust_target_vmlinux() { with_cleanup rt_case_rust_target_vmlinux rt_cleanup; }
-t_rust_target_transition_held() { with_cleanup rt_case_rust_target_transition_held rt_cleanup; }
-t_rust_target_module_loaded_after() { with_cleanup rt_case_rust_target_module_loaded_after rt_cleanup; }
-t_rust_target_merged() { with_cleanup rt_case_rust_target_merged rt_cleanup; }
-t_rust_target_refused_without_fentry() { with_cleanup rt_case_rust_target_refused_without_fentry rt_cleanup; }
+cleanup_tests rt_cleanup rt_case_ rust_ftrace_sites rust_target_module rust_target_by_symbol \
+	rust_target_vmlinux rust_target_transition_held rust_target_module_loaded_after \
+	rust_target_merged rust_target_refused_without_fentry
 
 if [ "$RT_HAVE_SITES" = 1 ]; then
 	TESTS="$TESTS t_rust_ftrace_sites t_rust_target_module t_rust_target_by_symbol t_rust_target_vmlinux

@@ -9,31 +9,19 @@
 // turns their references into klp relocations, and the kernel resolves them
 // when the patch loads.
 
-#[livepatch::patch(
-    authors = ["rust-livepatch developers"],
-    description = "rust-livepatch test: non-exported symbols through klp relocations",
-    license = "GPL"
-)]
-mod fix {
-    use kernel::{
-        bindings,
-        ffi::{c_char, c_int, c_void},
-    };
+include!("cmdline.rs");
 
-    #[symbols]
-    extern "C" {
+cmdline_patch! {
+    description = "rust-livepatch test: non-exported symbols through klp relocations",
+    symbols {
         /// `char *saved_command_line` (init/main.c), not exported.
-        static saved_command_line: *const c_char;
+        static saved_command_line: *const kernel::ffi::c_char;
         /// `int nr_processes(void)` (kernel/fork.c), not exported.
         fn nr_processes() -> c_int;
     }
-
     /// The new `/proc/cmdline` show function: the command line as the
     /// original prints it, then a line that only the replacement prints.
-    // SAFETY: same signature as `cmdline_proc_show()` in fs/proc/cmdline.c:
-    // `int (struct seq_file *, void *)`.
-    #[unsafe(livepatch)]
-    unsafe extern "C" fn cmdline_proc_show(m: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
+    fn cmdline_proc_show(m) {
         // SAFETY: the patch is only enabled once klp resolved both symbols
         // (an unconverted module refuses to enable it): `saved_command_line`
         // is set at boot and never changes (`__ro_after_init`),

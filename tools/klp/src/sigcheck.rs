@@ -11,9 +11,9 @@
 
 use crate::btf::Btf;
 use crate::compare;
-use crate::declared::{self, Records};
+use crate::declared::{self, Declared, Records};
 use crate::fit::Check;
-use crate::signature::lookup;
+use crate::signature::{lookup, Lookup};
 use crate::sys::Sys;
 use crate::tree::Tree;
 use std::collections::HashMap;
@@ -56,24 +56,13 @@ pub fn check(records: Option<&Records>, src: &mut dyn BtfSource) -> Vec<Check> {
         .collect();
     for d in &records.declared {
         let label = d.label();
-        let (btf, source) = match src.btf(&d.object) {
+        let (found, source) = match target(d, src) {
             Ok(found) => found,
             Err(why) => {
                 checks.push(Check::new(
                     WHAT,
                     None,
                     format!("{label}: not checked: {why}"),
-                ));
-                continue;
-            }
-        };
-        let found = match lookup(&btf, &d.target) {
-            Ok(found) => found,
-            Err(why) => {
-                checks.push(Check::new(
-                    WHAT,
-                    None,
-                    format!("{label}: not checked: {source}: {why}"),
                 ));
                 continue;
             }
@@ -94,6 +83,14 @@ pub fn check(records: Option<&Records>, src: &mut dyn BtfSource) -> Vec<Check> {
         }
     }
     checks
+}
+
+/// `d`'s target in the BTF of its object, and how messages name that BTF;
+/// `Err`: why it cannot be checked.
+fn target(d: &Declared, src: &mut dyn BtfSource) -> Result<(Lookup, String), String> {
+    let (btf, source) = src.btf(&d.object)?;
+    let found = lookup(&btf, &d.target).map_err(|why| format!("{source}: {why}"))?;
+    Ok((found, source))
 }
 
 /// The checks of module file `data` against the running kernel (`klp

@@ -1,10 +1,5 @@
 use super::*;
-use crate::testutil::btf::{elf_with_sections, BtfBuilder};
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/fixtures/btf/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
+use crate::testutil::btf::{elf_with_sections, fixture, BtfBuilder};
 
 fn base() -> Arc<Btf> {
     Arc::new(Btf::parse(fixture("base.btf")).unwrap())

@@ -173,40 +173,16 @@ mod tests {
 
     #[test]
     fn signatures_are_checked_against_the_running_kernel() {
-        use crate::declared::{self, Declared, RClass, RustType};
-        let ty = |class, size, spelling: &str| RustType {
-            class,
-            signed: false,
-            size,
-            pointee_class: None,
-            pointee_size: None,
-            spelling: spelling.into(),
-            name: spelling.into(),
-        };
-        let d = Declared {
-            object: "vmlinux".into(),
-            target: "do_nothing".into(),
-            sympos: 0,
-            replacement: "do_nothing".into(),
-            unchecked: false,
-            ret: ty(RClass::Void, 0, "()"),
-            params: vec![("x".into(), ty(RClass::Int, 4, "u32"))],
-        };
+        use crate::testutil::btf::fixture;
+        use crate::testutil::declared::{int, patch_with_record, unit, vmlinux_decl};
         let fake = FakeRoot::new();
         fake.write("proc/kallsyms", "0 T do_nothing\n");
-        let btf = std::fs::read(format!(
-            "{}/tests/fixtures/btf/base.btf",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap();
-        fake.add_file("sys/kernel/btf/vmlinux", &btf);
-        let ko = crate::testutil::klp_module_with(
-            &Modinfo::livepatch("lp"),
-            &vmlinux_fn("do_nothing"),
-            false,
-            Layout::Rust,
-            &[(declared::SECTION, &declared::write(&[d], false))],
-        );
+        fake.add_file("sys/kernel/btf/vmlinux", &fixture("base.btf"));
+        let ko = patch_with_record(vmlinux_decl(
+            "do_nothing",
+            unit(),
+            vec![("x", int("u32", 4, false))],
+        ));
         let file = fake.add_file("lp.ko", &ko);
         let k = FakeKernel::new(fake.root());
         let (r, text) = capture(|out| info(&ctx(&fake, &k), &file, false, out));

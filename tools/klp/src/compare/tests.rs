@@ -2,75 +2,13 @@ use super::*;
 use crate::btf::Btf;
 use crate::declared::Declared;
 use crate::signature::lookup;
-use crate::testutil::btf::BtfBuilder;
+use crate::testutil::btf::{fixture, BtfBuilder};
+use crate::testutil::declared::{c_int, int, ptr, seq_file_ptr, ty, unit, vmlinux_decl, void_ptr};
 
 const SRC: &str = "/sys/kernel/btf/vmlinux";
 
 fn base() -> Btf {
-    let path = format!("{}/tests/fixtures/btf/base.btf", env!("CARGO_MANIFEST_DIR"));
-    Btf::parse(std::fs::read(path).unwrap()).unwrap()
-}
-
-fn t(class: RClass, signed: bool, size: u32, spelling: &str) -> RustType {
-    let name = spelling.rsplit("::").next().unwrap().to_string();
-    RustType {
-        class,
-        signed,
-        size,
-        pointee_class: None,
-        pointee_size: None,
-        spelling: spelling.into(),
-        name,
-    }
-}
-
-fn int(spelling: &str, size: u32, signed: bool) -> RustType {
-    t(RClass::Int, signed, size, spelling)
-}
-
-fn c_int() -> RustType {
-    int("c_int", 4, true)
-}
-
-fn unit() -> RustType {
-    RustType {
-        name: String::new(),
-        ..t(RClass::Void, false, 0, "()")
-    }
-}
-
-/// `*mut T`, T of `class` and `size`; its name is the spelling's last
-/// segment.
-fn ptr(spelling: &str, class: RClass, size: u32) -> RustType {
-    let pointee = spelling
-        .trim_start_matches("*mut ")
-        .trim_start_matches("*const ");
-    RustType {
-        pointee_class: Some(class),
-        pointee_size: Some(size),
-        name: pointee.rsplit("::").next().unwrap().to_string(),
-        ..t(RClass::Pointer, false, 8, spelling)
-    }
-}
-
-fn void_ptr() -> RustType {
-    ptr("*mut c_void", RClass::Void, 1)
-}
-
-fn seq_file_ptr() -> RustType {
-    ptr("*mut bindings::seq_file", RClass::Aggregate, 24)
-}
-
-fn decl(target: &str, ret: RustType, params: Vec<(&str, RustType)>) -> Declared {
-    Declared {
-        object: "vmlinux".into(),
-        target: target.into(),
-        sympos: 0,
-        replacement: target.into(),
-        unchecked: false,
-        ret,
-        params: params.into_iter().map(|(n, t)| (n.into(), t)).collect(),
-    }
+    Btf::parse(fixture("base.btf")).unwrap()
 }
 
 fn problems(btf: &Btf, d: &Declared) -> Vec<String> {
@@ -80,21 +18,24 @@ fn problems(btf: &Btf, d: &Declared) -> Vec<String> {
 }
 
 fn cmdline(m: RustType, v: RustType, ret: RustType) -> Declared {
-    decl("cmdline_proc_show", ret, vec![("m", m), ("_v", v)])
+    vmlinux_decl("cmdline_proc_show", ret, vec![("m", m), ("_v", v)])
+}
+
+/// The problems of `cmdline_proc_show` with `m` written `m`, the rest as the
+/// kernel has it, against the fixture kernel.
+fn m_problems(m: RustType) -> Vec<String> {
+    problems(&base(), &cmdline(m, void_ptr(), c_int()))
 }
 
 #[test]
 fn the_sample_fits() {
-    let btf = base();
-    let d = cmdline(seq_file_ptr(), void_ptr(), c_int());
-    assert_eq!(problems(&btf, &d), Vec::<String>::new());
+    assert_eq!(m_problems(seq_file_ptr()), Vec::<String>::new());
     // An opaque pointer fits any pointer.
-    let d = cmdline(void_ptr(), void_ptr(), c_int());
-    assert_eq!(problems(&btf, &d), Vec::<String>::new());
+    assert_eq!(m_problems(void_ptr()), Vec::<String>::new());
     // So does a pointer whose pointee the macro could not tell.
     let mut m = seq_file_ptr();
     m.pointee_class = None;
-    assert!(problems(&btf, &cmdline(m, void_ptr(), c_int())).is_empty());
+    assert!(m_problems(m).is_empty());
 }
 
 #[test]
@@ -129,7 +70,7 @@ fn extra_and_missing_parameters() {
           unsigned integer), the kernel's function has only 2 parameters"
         ]
     );
-    let d = decl("cmdline_proc_show", c_int(), vec![("m", seq_file_ptr())]);
+    let d = vmlinux_decl("cmdline_proc_show", c_int(), vec![("m", seq_file_ptr())]);
     assert_eq!(
         problems(&btf, &d),
         [
@@ -137,7 +78,7 @@ fn extra_and_missing_parameters() {
           `void *` (pointer), 2 parameters in all)"
         ]
     );
-    let d = decl("do_nothing", unit(), vec![("x", c_int())]);
+    let d = vmlinux_decl("do_nothing", unit(), vec![("x", c_int())]);
     assert_eq!(
         problems(&btf, &d),
         [
@@ -155,13 +96,13 @@ fn many_ok() -> Vec<(&'static str, RustType)> {
         ("n", int("c_ulong", 8, false)),
         ("c", int("i8", 1, true)),
         ("sh", int("c_short", 2, true)),
-        ("uid", t(RClass::Aggregate, false, 4, "bindings::kuid_t")),
+        ("uid", ty(RClass::Aggregate, false, 4, "bindings::kuid_t")),
         ("col", int("bindings::color", 4, false)),
         ("d", int("bindings::delta", 4, true)),
-        ("cb", t(RClass::FnPointer, false, 8, "bindings::show_fn")),
-        ("k", t(RClass::Aggregate, false, 8, "bindings::key")),
+        ("cb", ty(RClass::FnPointer, false, 8, "bindings::show_fn")),
+        ("k", ty(RClass::Aggregate, false, 8, "bindings::key")),
         ("f", ptr("*const bindings::file", RClass::Aggregate, 0)),
-        ("x", t(RClass::Float, true, 8, "f64")),
+        ("x", ty(RClass::Float, true, 8, "f64")),
         ("gfp", int("bindings::gfp_t", 4, false)),
         (
             "tm",
@@ -177,7 +118,7 @@ fn many(change: &[(&str, RustType)]) -> Vec<String> {
     for (name, ty) in change {
         params.iter_mut().find(|(n, _)| n == name).unwrap().1 = ty.clone();
     }
-    problems(&base(), &decl("many", int("i64", 8, true), params))
+    problems(&base(), &vmlinux_decl("many", int("i64", 8, true), params))
 }
 
 #[test]
@@ -218,7 +159,7 @@ fn width_and_signedness() {
         ]
     );
     assert_eq!(
-        many(&[("x", t(RClass::Float, true, 4, "f32"))]),
+        many(&[("x", ty(RClass::Float, true, 4, "f32"))]),
         [
             "many: parameter 12 `x`: the replacement has `f32` (4 bytes, floating point), the \
           kernel has `double` (8 bytes, floating point)"
@@ -228,13 +169,8 @@ fn width_and_signedness() {
 
 #[test]
 fn wrong_struct_behind_a_pointer() {
-    let d = cmdline(
-        ptr("*mut bindings::inode", RClass::Aggregate, 8),
-        void_ptr(),
-        c_int(),
-    );
     assert_eq!(
-        problems(&base(), &d),
+        m_problems(ptr("*mut bindings::inode", RClass::Aggregate, 8)),
         [
             "cmdline_proc_show: parameter 1 `m`: the replacement has `*mut bindings::inode` \
           (pointer), the kernel has `struct seq_file *` (pointer); the replacement points to \
@@ -272,20 +208,13 @@ fn wrong_struct_behind_a_pointer() {
 #[test]
 fn a_rust_mirror_of_a_struct_is_named_in_rust_style() {
     // The patch's own `#[repr(C)] struct SeqFile` standing for the kernel's.
-    let d = cmdline(
-        ptr("*mut SeqFile", RClass::Aggregate, 24),
-        void_ptr(),
-        c_int(),
-    );
-    assert_eq!(problems(&base(), &d), Vec::<String>::new());
-    // Its size still counts.
-    let d = cmdline(
-        ptr("*mut SeqFile", RClass::Aggregate, 16),
-        void_ptr(),
-        c_int(),
-    );
     assert_eq!(
-        problems(&base(), &d),
+        m_problems(ptr("*mut SeqFile", RClass::Aggregate, 24)),
+        Vec::<String>::new()
+    );
+    // Its size still counts.
+    assert_eq!(
+        m_problems(ptr("*mut SeqFile", RClass::Aggregate, 16)),
         [
             "cmdline_proc_show: parameter 1 `m`: the replacement has `*mut SeqFile` (pointer), \
           the kernel has `struct seq_file *` (pointer); `SeqFile` is 24 bytes in the kernel's \
@@ -313,13 +242,8 @@ fn a_struct_where_the_kernel_has_void_pointer() {
 
 #[test]
 fn struct_layout_differs_from_the_bindings() {
-    let d = cmdline(
-        ptr("*mut bindings::seq_file", RClass::Aggregate, 32),
-        void_ptr(),
-        c_int(),
-    );
     assert_eq!(
-        problems(&base(), &d),
+        m_problems(ptr("*mut bindings::seq_file", RClass::Aggregate, 32)),
         [
             "cmdline_proc_show: parameter 1 `m`: the replacement has `*mut bindings::seq_file` \
           (pointer), the kernel has `struct seq_file *` (pointer); `seq_file` is 24 bytes in \
@@ -328,14 +252,9 @@ fn struct_layout_differs_from_the_bindings() {
         ]
     );
     // An opaque bindgen type (size 0) is not compared.
-    let d = cmdline(
-        ptr("*mut bindings::seq_file", RClass::Aggregate, 0),
-        void_ptr(),
-        c_int(),
-    );
-    assert!(problems(&base(), &d).is_empty());
+    assert!(m_problems(ptr("*mut bindings::seq_file", RClass::Aggregate, 0)).is_empty());
     assert_eq!(
-        many(&[("uid", t(RClass::Aggregate, false, 8, "bindings::kuid_t"))]),
+        many(&[("uid", ty(RClass::Aggregate, false, 8, "bindings::kuid_t"))]),
         [
             "many: parameter 6 `uid`: the replacement has `bindings::kuid_t` (8 bytes, struct or \
           union by value), the kernel has `kuid_t` (4 bytes, struct by value); the same type \
@@ -351,7 +270,7 @@ fn struct_layout_differs_from_the_bindings() {
         ]
     );
     assert_eq!(
-        many(&[("k", t(RClass::Aggregate, false, 8, "bindings::other"))]),
+        many(&[("k", ty(RClass::Aggregate, false, 8, "bindings::other"))]),
         [
             "many: parameter 10 `k`: the replacement has `bindings::other` (8 bytes, struct or \
           union by value), the kernel has `union key` (8 bytes, union by value)"
@@ -371,7 +290,7 @@ fn function_pointers() {
     assert_eq!(
         many(&[(
             "s",
-            t(RClass::FnPointer, false, 8, "unsafe extern \"C\" fn()")
+            ty(RClass::FnPointer, false, 8, "unsafe extern \"C\" fn()")
         )]),
         [
             "many: parameter 1 `s`: the replacement has `unsafe extern \"C\" fn()` (function \
@@ -383,7 +302,7 @@ fn function_pointers() {
 #[test]
 fn return_types() {
     let btf = base();
-    let d = decl("do_nothing", c_int(), vec![]);
+    let d = vmlinux_decl("do_nothing", c_int(), vec![]);
     assert_eq!(
         problems(&btf, &d),
         [
@@ -399,23 +318,23 @@ fn return_types() {
           bytes, signed integer)"
         ]
     );
-    let d = decl("do_nothing", unit(), vec![]);
+    let d = vmlinux_decl("do_nothing", unit(), vec![]);
     assert!(problems(&btf, &d).is_empty());
 }
 
 #[test]
 fn bool_and_u8() {
     let btf = base();
-    let b = t(RClass::Bool, false, 1, "bool");
+    let b = ty(RClass::Bool, false, 1, "bool");
     let u8_ = int("u8", 1, false);
-    let d = decl(
+    let d = vmlinux_decl(
         "flag_set",
         b.clone(),
         vec![("on", b.clone()), ("mask", u8_.clone())],
     );
     assert!(problems(&btf, &d).is_empty());
     // A C bool read as u8: fine. A C u8 read as bool: not.
-    let d = decl(
+    let d = vmlinux_decl(
         "flag_set",
         b.clone(),
         vec![("on", u8_.clone()), ("mask", b.clone())],
@@ -428,7 +347,7 @@ fn bool_and_u8() {
           which is undefined behaviour in a Rust `bool`"
         ]
     );
-    let d = decl(
+    let d = vmlinux_decl(
         "flag_set",
         u8_.clone(),
         vec![("on", b.clone()), ("mask", u8_)],
@@ -445,7 +364,7 @@ fn bool_and_u8() {
 
 #[test]
 fn variadic_targets_are_refused() {
-    let d = decl(
+    let d = vmlinux_decl(
         "log_msg",
         c_int(),
         vec![("fmt", ptr("*const c_char", RClass::Int, 1))],
@@ -462,7 +381,7 @@ fn variadic_targets_are_refused() {
 #[test]
 fn absent_targets_are_refused_unless_unchecked() {
     let btf = base();
-    let mut d = decl("show_val_kb", unit(), vec![]);
+    let mut d = vmlinux_decl("show_val_kb", unit(), vec![]);
     let v = check(&d, &lookup(&btf, "show_val_kb").unwrap(), SRC);
     assert_eq!(
         v.problems,
@@ -500,7 +419,7 @@ fn ambiguous_targets_are_refused_unless_unchecked() {
     b.func("dup", p1);
     b.func("dup", p2);
     let btf = Btf::parse(b.bytes()).unwrap();
-    let mut d = decl("dup", c_int(), vec![("a", c_int())]);
+    let mut d = vmlinux_decl("dup", c_int(), vec![("a", c_int())]);
     d.sympos = 2;
     d.object = "mod".into();
     let v = check(&d, &lookup(&btf, "dup").unwrap(), "/sys/kernel/btf/mod");
@@ -513,7 +432,7 @@ fn ambiguous_targets_are_refused_unless_unchecked() {
           by hand, mark the replacement `unchecked_signature`"
         ]
     );
-    let d2 = decl("dup", unit(), vec![]);
+    let d2 = vmlinux_decl("dup", unit(), vec![]);
     let v = check(&d2, &lookup(&btf, "dup").unwrap(), SRC);
     assert!(v.problems[0].ends_with("; the replacement matches none of them"));
     d.unchecked = true;

@@ -1,72 +1,38 @@
 use super::*;
-use crate::testutil::btf::elf_with_sections;
-
-fn ty(class: RClass, signed: bool, size: u32, spelling: &str, name: &str) -> RustType {
-    RustType {
-        class,
-        signed,
-        size,
-        pointee_class: None,
-        pointee_size: None,
-        spelling: spelling.into(),
-        name: name.into(),
-    }
-}
-
-fn ptr(spelling: &str, pointee: RClass, pointee_size: u32, name: &str) -> RustType {
-    RustType {
-        pointee_class: Some(pointee),
-        pointee_size: Some(pointee_size),
-        ..ty(RClass::Pointer, false, 8, spelling, name)
-    }
-}
+use crate::testutil::btf::{elf_with_sections, fixture};
+use crate::testutil::declared::{c_int, int, seq_file_ptr, ty, unit, vmlinux_decl, void_ptr};
 
 /// The records of tests/fixtures/signatures/emit.rs, as its comments say.
 fn emitted() -> Vec<Declared> {
     vec![
-        Declared {
-            object: "vmlinux".into(),
-            target: "cmdline_proc_show".into(),
-            sympos: 0,
-            replacement: "cmdline_proc_show".into(),
-            unchecked: false,
-            ret: ty(RClass::Int, true, 4, "c_int", "c_int"),
-            params: vec![
-                (
-                    "m".into(),
-                    ptr("*mut bindings::seq_file", RClass::Aggregate, 24, "seq_file"),
-                ),
-                ("_v".into(), ptr("*mut c_void", RClass::Void, 1, "c_void")),
-            ],
-        },
+        vmlinux_decl(
+            "cmdline_proc_show",
+            c_int(),
+            vec![("m", seq_file_ptr()), ("_v", void_ptr())],
+        ),
         Declared {
             object: "mod".into(),
-            target: "mod_fn".into(),
             sympos: 2,
             replacement: "fix".into(),
             unchecked: true,
-            ret: ty(RClass::Void, false, 0, "()", ""),
-            params: vec![
-                (
-                    "uid".into(),
-                    ty(RClass::Aggregate, false, 4, "bindings::kuid_t", "kuid_t"),
-                ),
-                (
-                    "gfp".into(),
-                    ty(RClass::Int, false, 4, "bindings::gfp_t", "gfp_t"),
-                ),
-                ("on".into(), ty(RClass::Bool, false, 1, "bool", "bool")),
-                (
-                    "cb".into(),
-                    ty(
-                        RClass::FnPointer,
-                        false,
-                        8,
-                        "Option<unsafe extern \"C\" fn(*mut bindings::inode) -> c_int>",
-                        "",
+            ..vmlinux_decl(
+                "mod_fn",
+                unit(),
+                vec![
+                    ("uid", ty(RClass::Aggregate, false, 4, "bindings::kuid_t")),
+                    ("gfp", int("bindings::gfp_t", 4, false)),
+                    ("on", ty(RClass::Bool, false, 1, "bool")),
+                    (
+                        "cb",
+                        ty(
+                            RClass::FnPointer,
+                            false,
+                            8,
+                            "Option<unsafe extern \"C\" fn(*mut bindings::inode) -> c_int>",
+                        ),
                     ),
-                ),
-            ],
+                ],
+            )
         },
     ]
 }
@@ -117,8 +83,7 @@ fn records_emitted_by_global_asm_read_back() {
     assert_eq!(write(&emitted(), false), section.data().unwrap());
     // End to end: the emitted record of the sample's signature fits the
     // fixture kernel's BTF (whose struct seq_file is 24 bytes too).
-    let path = format!("{}/tests/fixtures/btf/base.btf", env!("CARGO_MANIFEST_DIR"));
-    let btf = crate::btf::Btf::parse(std::fs::read(path).unwrap()).unwrap();
+    let btf = crate::btf::Btf::parse(fixture("base.btf")).unwrap();
     let d = &records.declared[0];
     let found = crate::signature::lookup(&btf, &d.target).unwrap();
     assert_eq!(

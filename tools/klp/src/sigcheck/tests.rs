@@ -1,73 +1,27 @@
 use super::*;
-use crate::declared::{Declared, RClass, RustType};
-use crate::testutil::btf::elf_with_sections;
+use crate::declared::{Declared, RustType};
+use crate::testutil::btf::{fixture, write_btf_elf};
+use crate::testutil::declared::{c_int, int, seq_file_ptr, vmlinux_decl, void_ptr};
 use crate::testutil::FakeRoot;
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/tests/fixtures/btf/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
-
-fn ty(class: RClass, signed: bool, size: u32, spelling: &str) -> RustType {
-    RustType {
-        class,
-        signed,
-        size,
-        pointee_class: None,
-        pointee_size: None,
-        spelling: spelling.into(),
-        name: spelling.rsplit("::").next().unwrap().into(),
-    }
-}
-
-fn ptr(spelling: &str, class: RClass, size: u32) -> RustType {
-    RustType {
-        pointee_class: Some(class),
-        pointee_size: Some(size),
-        name: spelling.rsplit("::").next().unwrap().into(),
-        ..ty(RClass::Pointer, false, 8, spelling)
-    }
-}
-
-fn c_int() -> RustType {
-    ty(RClass::Int, true, 4, "c_int")
-}
 
 /// `cmdline_proc_show` with `v` of type `v` (the kernel's is `void *`).
 fn cmdline(v: RustType) -> Declared {
-    Declared {
-        object: "vmlinux".into(),
-        target: "cmdline_proc_show".into(),
-        sympos: 0,
-        replacement: "cmdline_proc_show".into(),
-        unchecked: false,
-        ret: c_int(),
-        params: vec![
-            (
-                "m".into(),
-                ptr("*mut bindings::seq_file", RClass::Aggregate, 24),
-            ),
-            ("v".into(), v),
-        ],
-    }
+    vmlinux_decl(
+        "cmdline_proc_show",
+        c_int(),
+        vec![("m", seq_file_ptr()), ("v", v)],
+    )
 }
 
 /// `testmod`'s `mod_show(struct seq_file *m, struct mod_state *st)`.
 fn mod_show() -> Declared {
     Declared {
         object: "testmod".into(),
-        target: "mod_show".into(),
-        sympos: 0,
-        replacement: "mod_show".into(),
-        unchecked: false,
-        ret: c_int(),
-        params: vec![
-            ("m".into(), ptr("*mut c_void", RClass::Void, 1)),
-            ("st".into(), ptr("*mut c_void", RClass::Void, 1)),
-        ],
+        ..vmlinux_decl(
+            "mod_show",
+            c_int(),
+            vec![("m", void_ptr()), ("st", void_ptr())],
+        )
     }
 }
 
@@ -109,8 +63,8 @@ fn sys_root(testmod_loaded: bool) -> FakeRoot {
 fn the_running_kernel_matching_and_mismatching() {
     let fake = sys_root(true);
     let sys = fake.sys();
-    let good = cmdline(ptr("*mut c_void", RClass::Void, 1));
-    let bad = cmdline(ty(RClass::Int, false, 8, "u64"));
+    let good = cmdline(void_ptr());
+    let bad = cmdline(int("u64", 8, false));
     let r = records(vec![good, mod_show(), bad]);
     let checks = check(Some(&r), &mut SysBtf::new(&sys));
     assert_eq!(
@@ -162,7 +116,7 @@ fn no_records_no_btf_and_absent_targets() {
              klp checked signatures): not checked"
         ]
     );
-    let r = records(vec![cmdline(ptr("*mut c_void", RClass::Void, 1))]);
+    let r = records(vec![cmdline(void_ptr())]);
     assert_eq!(
         lines(&check(Some(&r), &mut SysBtf::new(&sys))),
         [
@@ -173,7 +127,7 @@ fn no_records_no_btf_and_absent_targets() {
     // A target BTF does not have: refused, unless the replacement asks.
     let fake = sys_root(false);
     let sys = fake.sys();
-    let mut d = cmdline(ptr("*mut c_void", RClass::Void, 1));
+    let mut d = cmdline(void_ptr());
     d.target = "show_val_kb".into();
     let checks = check(Some(&records(vec![d.clone()])), &mut SysBtf::new(&sys));
     assert_eq!(
@@ -199,17 +153,8 @@ fn no_records_no_btf_and_absent_targets() {
 fn tree() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(
-        d.join("vmlinux"),
-        elf_with_sections(&[(".BTF", &fixture("base.btf"))]),
-    )
-    .unwrap();
-    std::fs::create_dir_all(d.join("drivers")).unwrap();
-    std::fs::write(
-        d.join("drivers/testmod.ko"),
-        elf_with_sections(&[(".BTF", &fixture("module.btf"))]),
-    )
-    .unwrap();
+    write_btf_elf(&d.join("vmlinux"), "base.btf");
+    write_btf_elf(&d.join("drivers/testmod.ko"), "module.btf");
     std::fs::write(d.join("modules.order"), "drivers/testmod.o\n").unwrap();
     dir
 }
@@ -220,7 +165,7 @@ fn a_build_tree() {
     let d = dir.path();
     let mut bad = mod_show();
     bad.params.pop();
-    let r = records(vec![cmdline(ptr("*mut c_void", RClass::Void, 1)), bad]);
+    let r = records(vec![cmdline(void_ptr()), bad]);
     let mut src = TreeBtf::new(Tree::new(d), None, HashMap::new());
     assert_eq!(
         lines(&check(Some(&r), &mut src)),
@@ -255,7 +200,7 @@ fn a_build_tree() {
 #[test]
 fn a_tree_without_vmlinux() {
     let dir = tempfile::tempdir().unwrap();
-    let r = records(vec![cmdline(ptr("*mut c_void", RClass::Void, 1))]);
+    let r = records(vec![cmdline(void_ptr())]);
     let mut src = TreeBtf::new(Tree::new(dir.path()), None, HashMap::new());
     assert_eq!(
         lines(&check(Some(&r), &mut src)),

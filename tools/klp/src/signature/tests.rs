@@ -1,11 +1,6 @@
 use super::*;
-use crate::testutil::btf::BtfBuilder;
+use crate::testutil::btf::{fixture, BtfBuilder};
 use std::sync::Arc;
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/fixtures/btf/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
 
 fn base() -> Arc<Btf> {
     Arc::new(Btf::parse(fixture("base.btf")).unwrap())

@@ -135,6 +135,19 @@ impl BtfBuilder {
     }
 }
 
+/// The BTF fixture `name` (tests/fixtures/btf/).
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/btf/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Writes `path` (and its directory): an ELF file whose .BTF is the fixture
+/// `name`, as a vmlinux or a module built with BTF has.
+pub fn write_btf_elf(path: &std::path::Path, name: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, elf_with_sections(&[(".BTF", &fixture(name))])).unwrap();
+}
+
 /// A relocatable x86-64 ELF file with these sections (non-alloc, data).
 pub fn elf_with_sections(sections: &[(&str, &[u8])]) -> Vec<u8> {
     use object::write::Object;

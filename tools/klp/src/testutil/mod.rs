@@ -2,6 +2,7 @@
 //! files.
 
 pub mod btf;
+pub mod declared;
 mod fake_kernel;
 mod fake_root;
 mod klp_ko;

@@ -1,17 +1,9 @@
 use super::*;
 use crate::commands::test_ctx::capture;
-use crate::declared::{self, Declared, RClass, RustType};
-use crate::testutil::btf::elf_with_sections;
-use crate::testutil::{klp_module_with, vmlinux_fn, Layout, Modinfo};
+use crate::declared::RustType;
+use crate::testutil::btf::write_btf_elf;
+use crate::testutil::declared::{int, patch_with_record, unit, vmlinux_decl};
 use std::os::unix::fs::PermissionsExt;
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/tests/fixtures/btf/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
 
 fn write_script(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -40,43 +32,14 @@ fn checkout(root: &Path) -> PathBuf {
 /// A fake tree with the BTF fixture as vmlinux's.
 fn tree(root: &Path) -> PathBuf {
     let t = root.join("kdir");
-    std::fs::create_dir_all(&t).unwrap();
-    std::fs::write(
-        t.join("vmlinux"),
-        elf_with_sections(&[(".BTF", &fixture("base.btf"))]),
-    )
-    .unwrap();
+    write_btf_elf(&t.join("vmlinux"), "base.btf");
     t
 }
 
 /// A patch of `do_nothing` (`void do_nothing(void)` in the fixture) with
 /// these parameters.
 fn patch(params: Vec<(&str, RustType)>) -> Vec<u8> {
-    let unit = RustType {
-        class: RClass::Void,
-        signed: false,
-        size: 0,
-        pointee_class: None,
-        pointee_size: None,
-        spelling: "()".into(),
-        name: String::new(),
-    };
-    let d = Declared {
-        object: "vmlinux".into(),
-        target: "do_nothing".into(),
-        sympos: 0,
-        replacement: "do_nothing".into(),
-        unchecked: false,
-        ret: unit,
-        params: params.into_iter().map(|(n, t)| (n.into(), t)).collect(),
-    };
-    klp_module_with(
-        &Modinfo::livepatch("lp"),
-        &vmlinux_fn("do_nothing"),
-        false,
-        Layout::Rust,
-        &[(declared::SECTION, &declared::write(&[d], false))],
-    )
+    patch_with_record(vmlinux_decl("do_nothing", unit(), params))
 }
 
 struct Setup {
@@ -155,16 +118,7 @@ fn a_matching_patch_is_built_checked_and_printed() {
 
 #[test]
 fn a_mismatch_fails_the_build_and_removes_the_module() {
-    let u32_ = RustType {
-        class: RClass::Int,
-        signed: false,
-        size: 4,
-        pointee_class: None,
-        pointee_size: None,
-        spelling: "u32".into(),
-        name: "u32".into(),
-    };
-    let s = setup(&patch(vec![("x", u32_)]));
+    let s = setup(&patch(vec![("x", int("u32", 4, false))]));
     let (r, out, _) = s.run(&s.opts());
     let e = r.unwrap_err();
     assert_eq!(e.exit_code(), 1);

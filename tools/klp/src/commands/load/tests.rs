@@ -1,9 +1,14 @@
 use super::super::test_ctx::{capture, ctx};
 use super::*;
+use crate::declared::RustType;
 use crate::tasks::TaskState::In;
+use crate::testutil::btf::fixture;
+use crate::testutil::declared::{
+    c_int, int, patch_with_record, seq_file_ptr, vmlinux_decl, void_ptr,
+};
 use crate::testutil::{
-    klp_module, klp_module_with, livepatch_ko, vmlinux_fn, FakeKernel, FakePatch, FakeRoot, Ko,
-    Layout, Modinfo, RELEASE,
+    klp_module, livepatch_ko, vmlinux_fn, FakeKernel, FakePatch, FakeRoot, Ko, Layout, Modinfo,
+    RELEASE,
 };
 use crate::transition::Transition::Unpatched;
 
@@ -28,15 +33,25 @@ fn loads_with_params_and_waits() {
     );
 }
 
+/// `klp load FILE` with `fake` and `k`: the result and what it printed.
+fn load(fake: &FakeRoot, k: &FakeKernel, file: &Path) -> (Result<Loaded>, String) {
+    capture(|out| load_file(&ctx(fake, k), file, &[], false, out))
+}
+
+/// `klp load FILE` failing with exit code `code`: the error.
+fn load_fails(fake: &FakeRoot, k: &FakeKernel, file: &Path, code: i32) -> Error {
+    let err = load(fake, k, file).0.unwrap_err();
+    assert_eq!(err.exit_code(), code, "{err}");
+    err
+}
+
 /// Loading `ko` must be refused before any syscall, with exit code 6 and a
 /// message containing `why`.
 fn assert_refused(name: &str, ko: &[u8], why: &str) {
     let fake = FakeRoot::new();
     let file = fake.add_file(name, ko);
     let k = FakeKernel::new(fake.root());
-    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
-    let err = r.unwrap_err();
-    assert_eq!(err.exit_code(), 6);
+    let err = load_fails(&fake, &k, &file, 6);
     assert!(err.to_string().contains(why), "{err}");
     assert!(k.calls().is_empty());
 }
@@ -70,12 +85,10 @@ fn refuses_when_not_root_or_no_livepatch_support() {
     let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let mut k = FakeKernel::new(fake.root());
     k.root_user = false;
-    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
-    assert_eq!(r.unwrap_err().exit_code(), 3);
+    load_fails(&fake, &k, &file, 3);
     k.root_user = true;
     std::fs::remove_dir(fake.sys().livepatch_dir()).unwrap();
-    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
-    assert_eq!(r.unwrap_err().exit_code(), 4);
+    load_fails(&fake, &k, &file, 4);
     assert!(k.calls().is_empty());
 }
 
@@ -85,9 +98,7 @@ fn kernel_refusal_says_nothing_was_loaded() {
     let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let mut k = FakeKernel::new(fake.root());
     k.load_errno = Some(libc::EINVAL);
-    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
-    let err = r.unwrap_err();
-    assert_eq!(err.exit_code(), 1);
+    let err = load_fails(&fake, &k, &file, 1);
     assert!(
         err.to_string().contains("(EINVAL); nothing was loaded"),
         "{err}"
@@ -100,9 +111,7 @@ fn a_stalled_transition_is_reported_and_left_as_is() {
     fake.add_task(9, 9, "blocker", Some(In(Unpatched)));
     let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let k = kernel_loading(&fake, FakePatch::new("lp").transition(true));
-    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
-    let err = r.unwrap_err();
-    assert_eq!(err.exit_code(), 7);
+    let err = load_fails(&fake, &k, &file, 7);
     let msg = err.to_string();
     assert!(
         msg.starts_with("lp is loaded but not fully applied: timed out"),
@@ -118,7 +127,7 @@ fn already_loaded() {
     fake.add_patch(&FakePatch::new("lp"));
     let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let k = FakeKernel::new(fake.root());
-    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    let (r, _) = load(&fake, &k, &file);
     assert!(r
         .unwrap_err()
         .to_string()
@@ -184,9 +193,7 @@ fn the_messages_of_each_failure() {
     fake.add_patch(&FakePatch::new("lp"));
     let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let k = FakeKernel::new(fake.root());
-    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
-    let err = r.unwrap_err();
-    assert_eq!(err.exit_code(), 1);
+    let err = load_fails(&fake, &k, &file, 1);
     assert_eq!(
         message(&fake, &err),
         "a module named lp is already loaded; nothing was done (klp unload lp first to replace it)"
@@ -198,9 +205,7 @@ fn the_messages_of_each_failure() {
     let mut k = FakeKernel::new(fake.root());
     k.load_errno = Some(libc::EINVAL);
     k.load_log = Some("livepatch: symbol 'f' not found in symbol table");
-    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
-    let err = r.unwrap_err();
-    assert_eq!(err.exit_code(), 1);
+    let err = load_fails(&fake, &k, &file, 1);
     assert_eq!(
         message(&fake, &err),
         "the kernel refused to load <root>/lp.ko: Invalid argument (EINVAL); nothing was loaded\n\
@@ -214,7 +219,7 @@ fn the_message_of_a_stalled_load() {
     fake.add_task(9, 9, "blocker", Some(In(Unpatched)));
     let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let k = kernel_loading(&fake, FakePatch::new("lp").transition(true));
-    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    let (r, _) = load(&fake, &k, &file);
     assert_eq!(
         r.unwrap_err().to_string(),
         "lp is loaded but not fully applied: timed out after 0 s: lp is still in transition to \
@@ -234,9 +239,7 @@ fn a_transition_undone_during_the_load() {
     let fake = FakeRoot::new();
     let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let k = kernel_loading(&fake, FakePatch::new("lp").enabled(false).transition(true));
-    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
-    let err = r.unwrap_err();
-    assert_eq!(err.exit_code(), 1);
+    let err = load_fails(&fake, &k, &file, 1);
     assert_eq!(
         err.to_string(),
         "lp was loaded but the transition of lp was reversed before it finished: the patch is \
@@ -247,9 +250,7 @@ fn a_transition_undone_during_the_load() {
     let fake = FakeRoot::new();
     let file = fake.add_file("lp.ko", &livepatch_ko("lp"));
     let k = FakeKernel::new(fake.root());
-    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
-    let err = r.unwrap_err();
-    assert_eq!(err.exit_code(), 1);
+    let err = load_fails(&fake, &k, &file, 1);
     assert_eq!(
         err.to_string(),
         "lp was loaded but lp disappeared before its transition finished (it was disabled)"
@@ -258,77 +259,25 @@ fn a_transition_undone_during_the_load() {
 
 /// A livepatch of vmlinux's `cmdline_proc_show` whose record declares `v`
 /// as `v`; the kernel (the BTF fixture) has `void *`.
-fn cmdline_patch(v: crate::declared::RustType) -> Vec<u8> {
-    use crate::declared::{self, Declared, RClass, RustType};
-    let ptr = |spelling: &str, class, size| RustType {
-        class: RClass::Pointer,
-        signed: false,
-        size: 8,
-        pointee_class: Some(class),
-        pointee_size: Some(size),
-        spelling: spelling.into(),
-        name: spelling.rsplit(['*', ' ', ':']).next().unwrap().into(),
-    };
-    let d = Declared {
-        object: "vmlinux".into(),
-        target: "cmdline_proc_show".into(),
-        sympos: 0,
-        replacement: "cmdline_proc_show".into(),
-        unchecked: false,
-        ret: RustType {
-            class: RClass::Int,
-            signed: true,
-            size: 4,
-            pointee_class: None,
-            pointee_size: None,
-            spelling: "c_int".into(),
-            name: "c_int".into(),
-        },
-        params: vec![
-            (
-                "m".into(),
-                ptr("*mut bindings::seq_file", RClass::Aggregate, 24),
-            ),
-            ("v".into(), v),
-        ],
-    };
-    klp_module_with(
-        &Modinfo::livepatch("lp"),
-        &vmlinux_fn("cmdline_proc_show"),
-        false,
-        Layout::Rust,
-        &[(declared::SECTION, &declared::write(&[d], false))],
-    )
+fn cmdline_patch(v: RustType) -> Vec<u8> {
+    patch_with_record(vmlinux_decl(
+        "cmdline_proc_show",
+        c_int(),
+        vec![("m", seq_file_ptr()), ("v", v)],
+    ))
 }
 
 fn with_kernel_btf(fake: &FakeRoot) {
-    let btf = std::fs::read(format!(
-        "{}/tests/fixtures/btf/base.btf",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
-    fake.add_file("sys/kernel/btf/vmlinux", &btf);
+    fake.add_file("sys/kernel/btf/vmlinux", &fixture("base.btf"));
 }
 
 #[test]
 fn refuses_a_signature_the_running_kernel_does_not_have() {
-    use crate::declared::{RClass, RustType};
     let fake = FakeRoot::new();
     with_kernel_btf(&fake);
-    let u64_ = RustType {
-        class: RClass::Int,
-        signed: false,
-        size: 8,
-        pointee_class: None,
-        pointee_size: None,
-        spelling: "u64".into(),
-        name: "u64".into(),
-    };
-    let file = fake.add_file("lp.ko", &cmdline_patch(u64_));
+    let file = fake.add_file("lp.ko", &cmdline_patch(int("u64", 8, false)));
     let k = FakeKernel::new(fake.root());
-    let (r, _) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
-    let err = r.unwrap_err();
-    assert_eq!(err.exit_code(), 6);
+    let err = load_fails(&fake, &k, &file, 6);
     assert_eq!(
         err.to_string(),
         format!(
@@ -343,28 +292,18 @@ fn refuses_a_signature_the_running_kernel_does_not_have() {
 
 #[test]
 fn loads_a_matching_signature_and_says_what_it_could_not_check() {
-    use crate::declared::{RClass, RustType};
-    let void_ptr = RustType {
-        class: RClass::Pointer,
-        signed: false,
-        size: 8,
-        pointee_class: Some(RClass::Void),
-        pointee_size: Some(1),
-        spelling: "*mut c_void".into(),
-        name: "c_void".into(),
-    };
     let fake = FakeRoot::new();
     with_kernel_btf(&fake);
-    let file = fake.add_file("lp.ko", &cmdline_patch(void_ptr.clone()));
+    let file = fake.add_file("lp.ko", &cmdline_patch(void_ptr()));
     let k = kernel_loading(&fake, FakePatch::new("lp"));
-    let (r, text) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    let (r, text) = load(&fake, &k, &file);
     assert_eq!(r.unwrap(), Loaded::Loaded("lp".into()));
     assert!(!text.contains("signature"), "{text}");
     // Without BTF in the kernel: loaded, with a line saying so.
     let fake = FakeRoot::new();
-    let file = fake.add_file("lp.ko", &cmdline_patch(void_ptr));
+    let file = fake.add_file("lp.ko", &cmdline_patch(void_ptr()));
     let k = kernel_loading(&fake, FakePatch::new("lp"));
-    let (r, text) = capture(|out| load_file(&ctx(&fake, &k), &file, &[], false, out));
+    let (r, text) = load(&fake, &k, &file);
     assert_eq!(r.unwrap(), Loaded::Loaded("lp".into()));
     assert!(
         text.starts_with(

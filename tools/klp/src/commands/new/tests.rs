@@ -1,6 +1,6 @@
 use super::*;
 use crate::commands::test_ctx::capture;
-use crate::testutil::btf::{elf_with_sections, BtfBuilder};
+use crate::testutil::btf::{write_btf_elf, BtfBuilder};
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(format!(
@@ -29,6 +29,19 @@ fn opts(function: &str, dir: &Path) -> NewOptions {
 
 fn run(root: &Path, o: &NewOptions) -> (Result<()>, String) {
     capture(|out| new(root, o, out))
+}
+
+/// Runs `o`, which must succeed: what it printed and the `fix_FUNCTION.rs`
+/// it wrote.
+fn written(root: &Path, o: &NewOptions) -> (String, String) {
+    let (r, text) = run(root, o);
+    r.unwrap();
+    let rs = o
+        .dir
+        .as_ref()
+        .unwrap()
+        .join(format!("fix_{}.rs", o.function));
+    (text, std::fs::read_to_string(rs).unwrap())
 }
 
 /// Generates `o`'s patch and compares it with tests/fixtures/new/<file>
@@ -116,8 +129,7 @@ fn types_bindgen_does_not_have_become_opaque_pointers() {
         kdir: Some(kdir),
         ..opts("get_seq", &dir)
     };
-    run(root.path(), &o).0.unwrap();
-    let text = std::fs::read_to_string(dir.join("fix_get_seq.rs")).unwrap();
+    let (_, text) = written(root.path(), &o);
     assert!(
         text.contains(
             "    /// `inode` is `struct inode *`, a type `kernel::bindings` does not have.\n\
@@ -208,11 +220,9 @@ fn a_module_without_btf() {
 fn btf_from_elf_files() {
     let root = root();
     let vmlinux = root.path().join("vmlinux");
-    let base = std::fs::read(fixture("btf/base.btf")).unwrap();
-    std::fs::write(&vmlinux, elf_with_sections(&[(".BTF", &base)])).unwrap();
+    write_btf_elf(&vmlinux, "base.btf");
     let ko = root.path().join("testmod.ko");
-    let module = std::fs::read(fixture("btf/module.btf")).unwrap();
-    std::fs::write(&ko, elf_with_sections(&[(".BTF", &module)])).unwrap();
+    write_btf_elf(&ko, "module.btf");
     let dir = root.path().join("out");
     let o = NewOptions {
         object: Some("testmod".into()),
@@ -220,10 +230,8 @@ fn btf_from_elf_files() {
         vmlinux_btf: Some(vmlinux),
         ..opts("mod_show", &dir)
     };
-    let (r, text) = run(root.path(), &o);
-    r.unwrap();
+    let (text, rs) = written(root.path(), &o);
     assert!(text.starts_with("int mod_show(struct seq_file *m, struct mod_state *st)\n"));
-    let rs = std::fs::read_to_string(dir.join("fix_mod_show.rs")).unwrap();
     assert!(rs.contains(&format!("from {}:", ko.display())), "{rs}");
     assert!(
         rs.contains("    #[unsafe(livepatch(object = \"testmod\"))]\n"),
@@ -299,8 +307,7 @@ fn definitions_found_in_a_source_tree() {
         source: Some(tree.path().to_path_buf()),
         ..opts("cmdline_proc_show", &dir)
     };
-    run(root.path(), &o).0.unwrap();
-    let rs = std::fs::read_to_string(dir.join("fix_cmdline_proc_show.rs")).unwrap();
+    let (_, rs) = written(root.path(), &o);
     assert!(
         rs.contains("//! Source: fs/proc/cmdline.c:4, fs/proc/other.c:8 (found by searching"),
         "{rs}"
@@ -313,12 +320,9 @@ fn btf_from_the_build_tree() {
     // the running kernel's (which has no testmod here).
     let root = root();
     let kdir = root.path().join("kdir");
-    std::fs::create_dir_all(kdir.join("drivers")).unwrap();
-    let base = std::fs::read(fixture("btf/base.btf")).unwrap();
-    std::fs::write(kdir.join("vmlinux"), elf_with_sections(&[(".BTF", &base)])).unwrap();
-    let module = std::fs::read(fixture("btf/module.btf")).unwrap();
+    write_btf_elf(&kdir.join("vmlinux"), "base.btf");
     let ko = kdir.join("drivers/test-mod.ko");
-    std::fs::write(&ko, elf_with_sections(&[(".BTF", &module)])).unwrap();
+    write_btf_elf(&ko, "module.btf");
     std::fs::write(kdir.join("modules.order"), "drivers/test-mod.o\n").unwrap();
     std::fs::create_dir_all(kdir.join("rust/bindings")).unwrap();
     std::fs::write(kdir.join("rust/bindings/bindings_generated.rs"), "").unwrap();
@@ -329,10 +333,8 @@ fn btf_from_the_build_tree() {
         kdir: Some(kdir.clone()),
         ..opts("mod_show", &dir)
     };
-    let (r, text) = run(root.path(), &o);
-    r.unwrap();
+    let (text, rs) = written(root.path(), &o);
     assert!(text.starts_with("int mod_show(struct seq_file *m, struct mod_state *st)\n"));
-    let rs = std::fs::read_to_string(dir.join("fix_mod_show.rs")).unwrap();
     assert!(rs.contains(&format!("BTF ({})", ko.display())), "{rs}");
     // vmlinux's function, from the tree's vmlinux.
     let dir = root.path().join("out2");
@@ -340,8 +342,7 @@ fn btf_from_the_build_tree() {
         kdir: Some(kdir.clone()),
         ..opts("do_nothing", &dir)
     };
-    run(root.path(), &o).0.unwrap();
-    let rs = std::fs::read_to_string(dir.join("fix_do_nothing.rs")).unwrap();
+    let (_, rs) = written(root.path(), &o);
     assert!(
         rs.contains(&format!("from {}:", kdir.join("vmlinux").display())),
         "{rs}"
