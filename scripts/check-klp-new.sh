@@ -47,6 +47,14 @@ for t in "${targets[@]}"; do
 	dir=$work/$name
 	args=(new "$func" "$dir" --kdir "$KDIR")
 	[ "$object" = vmlinux ] || args+=(--object "$object")
+	# A module of the kernel's C samples the tree did not build (Debian's
+	# tree: they are built apart, in KC_SAMPLES): its BTF from there.
+	build_args=()
+	ko=${object//_/-}.ko
+	if [ "$object" != vmlinux ] && ! grep -qs "/${ko%.ko}\.o\$" "$KDIR/modules.order"; then
+		args+=(--btf "$KC_SAMPLES/$ko")
+		build_args=(--btf-module "$object=$KC_SAMPLES/$ko")
+	fi
 	if ! (cd "$work" && "$klp" "${args[@]}") >"$out/$name.new.log" 2>&1; then
 		log "FAIL $name: klp ${args[*]}: $(cat "$out/$name.new.log")"
 		failed=$((failed + 1))
@@ -54,7 +62,7 @@ for t in "${targets[@]}"; do
 	fi
 	rs=$dir/$name.rs
 	# As generated, it must not build.
-	if klp_build "$dir" >"$out/$name.unwritten.log" 2>&1; then
+	if klp_build ${build_args[@]+"${build_args[@]}"} "$dir" >"$out/$name.unwritten.log" 2>&1; then
 		log "FAIL $name: built before its body was written"
 		failed=$((failed + 1))
 		continue
@@ -64,7 +72,7 @@ for t in "${targets[@]}"; do
 	grep -q 'compile_error!' "$rs" || die "$rs: no compile_error! line to replace"
 	sed -i -e "/compile_error!/{r $top/tests/klp-new/$func.body" -e 'd}' "$rs"
 	cp "$rs" "$out/"
-	if ! klp_build "$dir" >"$out/$name.stdout" 2>"$out/$name.log"; then
+	if ! klp_build ${build_args[@]+"${build_args[@]}"} "$dir" >"$out/$name.stdout" 2>"$out/$name.log"; then
 		log "FAIL $name: klp build failed (log: $out/$name.log)"
 		tail -n 20 "$out/$name.log" >&2
 		failed=$((failed + 1))
