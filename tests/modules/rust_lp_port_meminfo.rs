@@ -81,30 +81,41 @@ mod fix {
         static __pgtable_l5_enabled: c_uint;
     }
 
-    /// `global_node_page_state_pages()` (include/linux/vmstat.h).
-    fn node_state(item: c_uint) -> c_ulong {
+    /// Counter `item` of one of vmlinux's vmstat arrays, as
+    /// include/linux/vmstat.h reads it (never below 0).
+    ///
+    /// # Safety
+    ///
+    /// `counters` is `vm_node_stat` or `vm_zone_stat`.
+    unsafe fn vmstat<const N: usize>(
+        counters: *mut [bindings::atomic_long_t; N],
+        item: c_uint,
+    ) -> c_ulong {
         let item = item as usize;
-        assert!(item < bindings::node_stat_item_NR_VM_NODE_STAT_ITEMS as usize);
-        // SAFETY: `vm_node_stat` is vmlinux's array of
-        // NR_VM_NODE_STAT_ITEMS counters, `item` is in bounds, and every
-        // access to them is atomic (`atomic_long_t`, a 64-bit counter here).
+        assert!(item < N);
+        // SAFETY: by the function's contract `counters` is one of vmlinux's
+        // arrays of N counters, `item` is in bounds, and every access to them
+        // is atomic (`atomic_long_t`, a 64-bit counter here).
         let x = unsafe {
-            let p = (&raw mut bindings::vm_node_stat[item]).cast::<i64>();
+            let p = counters
+                .cast::<bindings::atomic_long_t>()
+                .add(item)
+                .cast::<i64>();
             Atomic::from_ptr(p).load(Relaxed)
         };
         x.max(0) as c_ulong
     }
 
+    /// `global_node_page_state_pages()` (include/linux/vmstat.h).
+    fn node_state(item: c_uint) -> c_ulong {
+        // SAFETY: vmlinux's array of NR_VM_NODE_STAT_ITEMS node counters.
+        unsafe { vmstat(&raw mut bindings::vm_node_stat, item) }
+    }
+
     /// `global_zone_page_state()` (include/linux/vmstat.h).
     fn zone_state(item: c_uint) -> c_ulong {
-        let item = item as usize;
-        assert!(item < bindings::zone_stat_item_NR_VM_ZONE_STAT_ITEMS as usize);
-        // SAFETY: as in `node_state()`, for `vm_zone_stat`.
-        let x = unsafe {
-            let p = (&raw mut bindings::vm_zone_stat[item]).cast::<i64>();
-            Atomic::from_ptr(p).load(Relaxed)
-        };
-        x.max(0) as c_ulong
+        // SAFETY: vmlinux's array of NR_VM_ZONE_STAT_ITEMS zone counters.
+        unsafe { vmstat(&raw mut bindings::vm_zone_stat, item) }
     }
 
     /// `show_val_kb()` of fs/proc/meminfo.c (inlined there).
