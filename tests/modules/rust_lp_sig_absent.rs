@@ -9,7 +9,7 @@
 // EXPECT: : the compiler may have inlined it or changed its ABI (.isra, .constprop, dropped arguments), or pahole left it out; its signature cannot be checked; if you checked the signature by hand, mark the replacement `unchecked_signature`
 
 #[livepatch::patch(
-    description = "rust-livepatch test: a wrong signature",
+    description = "rust-livepatch test: wrong signature, a target BTF does not have",
     license = "GPL"
 )]
 mod fix {

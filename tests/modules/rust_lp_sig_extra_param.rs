@@ -8,7 +8,7 @@
 // EXPECT: cmdline_proc_show: parameter 3 `_extra`: the replacement has `c_int` (4 bytes, signed integer), the kernel's function has only 2 parameters
 
 #[livepatch::patch(
-    description = "rust-livepatch test: a wrong signature",
+    description = "rust-livepatch test: wrong signature, a parameter too many",
     license = "GPL"
 )]
 mod fix {

@@ -8,7 +8,7 @@
 // EXPECT: cmdline_proc_show: parameter 2 `v`: missing from the replacement (the kernel has `void *` (pointer), 2 parameters in all)
 
 #[livepatch::patch(
-    description = "rust-livepatch test: a wrong signature",
+    description = "rust-livepatch test: wrong signature, a parameter too few",
     license = "GPL"
 )]
 mod fix {

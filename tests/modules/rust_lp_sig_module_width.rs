@@ -8,7 +8,7 @@
 // EXPECT: livepatch_shadow_mod:dummy_check: parameter 2 `jiffies`: the replacement has `u32` (4 bytes, unsigned integer), the kernel has `unsigned long` (8 bytes, unsigned integer)
 
 #[livepatch::patch(
-    description = "rust-livepatch test: a wrong signature",
+    description = "rust-livepatch test: wrong signature, a module function's parameter too narrow",
     license = "GPL"
 )]
 mod fix {

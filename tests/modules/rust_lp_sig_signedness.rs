@@ -8,7 +8,7 @@
 // EXPECT: apply_mlockall_flags: parameter 1 `flags`: the replacement has `u32` (4 bytes, unsigned integer), the kernel has `int` (4 bytes, signed integer)
 
 #[livepatch::patch(
-    description = "rust-livepatch test: a wrong signature",
+    description = "rust-livepatch test: wrong signature, unsigned for signed",
     license = "GPL"
 )]
 mod fix {

@@ -8,7 +8,7 @@
 // EXPECT: cmdline_proc_show: parameter 2 `v`: the replacement has `u64` (8 bytes, unsigned integer), the kernel has `void *` (pointer)
 
 #[livepatch::patch(
-    description = "rust-livepatch test: a wrong signature",
+    description = "rust-livepatch test: wrong signature, an integer for a pointer",
     license = "GPL"
 )]
 mod fix {

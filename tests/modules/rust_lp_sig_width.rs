@@ -8,7 +8,7 @@
 // EXPECT: apply_mlockall_flags: parameter 1 `flags`: the replacement has `i64` (8 bytes, signed integer), the kernel has `int` (4 bytes, signed integer)
 
 #[livepatch::patch(
-    description = "rust-livepatch test: a wrong signature",
+    description = "rust-livepatch test: wrong signature, a parameter too wide",
     license = "GPL"
 )]
 mod fix {

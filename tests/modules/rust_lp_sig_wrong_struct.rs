@@ -8,7 +8,7 @@
 // EXPECT: cmdline_proc_show: parameter 1 `m`: the replacement has `*mut bindings::inode` (pointer), the kernel has `struct seq_file *` (pointer); the replacement points to `inode`, the kernel to `struct seq_file`
 
 #[livepatch::patch(
-    description = "rust-livepatch test: a wrong signature",
+    description = "rust-livepatch test: wrong signature, a pointer to the wrong struct",
     license = "GPL"
 )]
 mod fix {
