@@ -14,8 +14,9 @@
 #
 # KVM is used when it really works (probed with a short timeout: on some
 # hosts /dev/kvm exists but guests hang), else TCG; QEMU_ACCEL=kvm|tcg forces
-# one. Every guest runs under a hard timeout (QEMU_TIMEOUT, seconds). The
-# console and the results are saved under out/qemu-<job>/.
+# one. Every guest runs under a hard timeout (QEMU_TIMEOUT, seconds; default
+# the kernel's KGUEST_TIMEOUT). The console and the results are saved under
+# out/qemu-<job>/.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
@@ -100,7 +101,7 @@ qemu_append=${QEMU_APPEND:-}
 
 qemu_pick_accel
 log "accelerator: ${ACCEL^^} ($ACCEL_WHY)"
-secs=${QEMU_TIMEOUT:-600}
+secs=${QEMU_TIMEOUT:-$KGUEST_TIMEOUT}
 t0=$SECONDS
 status=0
 qemu_boot "$ACCEL" "$job" "$secs" || status=$?

@@ -43,6 +43,9 @@ kernel_select_debian() {
 	KGUEST_MODULES=$(debian_guest_modules_cpio)
 	# Its initramfs and modules need more than the test kernel's 512 MiB.
 	KGUEST_MEM=1024
+	# Its 112 MB of modules to unpack at boot, and a slower kernel under
+	# TCG: its QEMU tests' guest ran 600 s and more.
+	KGUEST_TIMEOUT=1800
 	# A kernel configured by Debian, not for the tests: a test whose kernel
 	# feature it lacks says so (SKIP and why), and the summary lists it.
 	KTESTS_MAY_SKIP=1

@@ -41,6 +41,8 @@
 #   KC_TEST_MODULES  the selftests' C test modules built for it; empty:
 #                selftests.sh builds them against $KDIR
 #   KGUEST_MEM   the QEMU tests' guest RAM in MiB (512)
+#   KGUEST_TIMEOUT  the QEMU tests' guest's hard timeout in seconds (1200;
+#                QEMU_TIMEOUT overrides it)
 #   KGUEST_MODULES  an uncompressed cpio archive of the kernel's own modules
 #                (lib/modules/<release>/, with modules.dep) for the guests;
 #                empty: the kernel has none
@@ -180,7 +182,7 @@ kernel_select() {
 	esac
 	KERNEL_TOOLCHAIN_SET=
 	KRUN=()
-	KMO= KBOOT= KSRC= KC_SAMPLES= KC_TEST_MODULES= KGUEST_MEM= KGUEST_MODULES= KTESTS_MAY_SKIP= KSYMVERS=
+	KMO= KBOOT= KSRC= KC_SAMPLES= KC_TEST_MODULES= KGUEST_MEM= KGUEST_TIMEOUT= KGUEST_MODULES= KTESTS_MAY_SKIP= KSYMVERS=
 	if [ -n "${KDIR:-}" ]; then
 		KERNEL_NAME="KDIR=$KDIR"
 		KTESTS_MAY_SKIP=1
@@ -209,6 +211,7 @@ kernel_select() {
 	KSRC=${KSRC:-$CACHE/src/linux-source-$KVER}
 	KC_SAMPLES=${KC_SAMPLES:-$KDIR/samples/livepatch}
 	KGUEST_MEM=${KGUEST_MEM:-512}
+	KGUEST_TIMEOUT=${KGUEST_TIMEOUT:-1200}
 	KSYMVERS=${KSYMVERS:-$KDIR/Module.symvers}
 	[ "$mode" != name ] || return 0
 	if [ "$KERNEL_NAME" = test ] || [ "$KERNEL_NAME" = debug ]; then
