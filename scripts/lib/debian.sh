@@ -467,12 +467,16 @@ debian_guest_modules_cpio() { echo "$(debian_kernel_dir)/guest-modules.cpio"; }
 # files the package's postinst would make, from the host's depmod (the kmod
 # the guest runs). Uncompressed: the modules are compressed already.
 debian_guest_modules() {
-	local cpio stage rel
+	local cpio
 	cpio=$(debian_guest_modules_cpio)
-	if [ -s "$cpio" ]; then
-		echo "$cpio"
-		return 0
-	fi
+	[ -s "$cpio" ] || debian_make_guest_modules "$cpio"
+	echo "$cpio"
+}
+
+# debian_make_guest_modules CPIO: make the archive debian_guest_modules
+# describes.
+debian_make_guest_modules() {
+	local cpio=$1 stage rel
 	debian_fetch >/dev/null
 	rel=$(debian_release)
 	command -v depmod >/dev/null || die "depmod missing (kmod): run make setup"
@@ -488,5 +492,4 @@ debian_guest_modules() {
 	rm -rf "$stage"
 	mv "$cpio.tmp" "$cpio"
 	log "Debian's modules for the guests: $(grep -c . "$(debian_modules_dir)/modules.order") modules, $(du -h "$cpio" | cut -f1) ($cpio)"
-	echo "$cpio"
 }
